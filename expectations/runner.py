@@ -1,0 +1,156 @@
+"""Run the Great Expectations suites of ``expectations/*.json`` against pandas frames.
+
+Each suite file names its table and states the table's grain and key. Each expectation carries
+a ``meta.name`` (the ``validations.expectation`` value) and a GX ``severity``: a failed
+``critical`` expectation stops the load; a failed ``warning`` loads and is flagged.
+Run-time values (today's date, the run's document ids, the entity ids) come in as GX suite
+parameters (``{"$PARAMETER": name}`` in a suite).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SUITES_DIR = Path(__file__).resolve().parent
+CRITICAL = "critical"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectationOutcome:
+    table_name: str
+    expectation: str
+    expectation_type: str
+    column_name: str | None
+    severity: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    outcomes: tuple[ExpectationOutcome, ...]
+
+    @property
+    def passed(self) -> int:
+        return sum(o.success for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return sum(not o.success for o in self.outcomes)
+
+    @property
+    def critical_failures(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.success and o.severity == CRITICAL)
+
+    @property
+    def warnings(self) -> tuple[ExpectationOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.success and o.severity != CRITICAL)
+
+
+def load_suite_documents(suites_dir: Path = SUITES_DIR) -> dict[str, dict[str, Any]]:
+    """Suite JSON documents by table name."""
+    suites = {}
+    for path in sorted(suites_dir.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        suites[document["meta"]["table"]] = document
+    return suites
+
+
+@lru_cache(maxsize=1)
+def _context() -> Any:
+    # Imported here: great_expectations takes seconds to import and most commands never need it.
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.data_sources.add_pandas("newsetl")
+    return context
+
+
+def _batch(table: str, frame: pd.DataFrame) -> Any:
+    source = _context().data_sources.get("newsetl")
+    try:
+        asset = source.get_asset(table)
+    except LookupError:
+        asset = source.add_dataframe_asset(table)
+    try:
+        definition = asset.get_batch_definition("whole")
+    except (KeyError, LookupError):
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+    return definition.get_batch(batch_parameters={"dataframe": frame})
+
+
+def _details(result: Mapping[str, Any]) -> str:
+    sample = result.get("partial_unexpected_list") or []
+    shown = [str(value)[:80] for value in sample[:5]]
+    observed = result.get("observed_value")
+    parts = []
+    if shown:
+        parts.append("unexpected: " + "; ".join(shown))
+    if observed is not None:
+        parts.append(f"observed: {str(observed)[:120]}")
+    return " | ".join(parts)
+
+
+def validate_table(
+    table: str,
+    frame: pd.DataFrame,
+    suite_document: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+) -> list[ExpectationOutcome]:
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(
+        name=f"{table}_suite",
+        expectations=[dict(e) for e in suite_document["expectations"]],
+        meta=dict(suite_document.get("meta", {})),
+    )
+    result = _batch(table, frame).validate(
+        suite, expectation_parameters=dict(parameters), result_format="SUMMARY"
+    )
+    outcomes = []
+    for item in result.results:
+        config = item.expectation_config
+        kwargs = config.kwargs
+        column = kwargs.get("column") or ",".join(kwargs.get("column_list", [])) or None
+        exception = (item.exception_info or {}).get("exception_message")
+        outcomes.append(
+            ExpectationOutcome(
+                table_name=table,
+                expectation=str(config.meta.get("name") or config.type),
+                expectation_type=config.type,
+                column_name=column,
+                severity=str(getattr(config.severity, "value", config.severity)),
+                success=bool(item.success),
+                element_count=item.result.get("element_count"),
+                unexpected_count=item.result.get("unexpected_count"),
+                details=f"error: {exception}" if exception else _details(item.result),
+            )
+        )
+    return outcomes
+
+
+def validate_tables(
+    frames: Mapping[str, pd.DataFrame],
+    parameters: Mapping[str, Any],
+    suites_dir: Path = SUITES_DIR,
+) -> ValidationReport:
+    """Validate every frame that has a suite; tables without a frame are skipped."""
+    outcomes: list[ExpectationOutcome] = []
+    for table, document in load_suite_documents(suites_dir).items():
+        if table in frames:
+            outcomes.extend(validate_table(table, frames[table], document, parameters))
+    return ValidationReport(tuple(outcomes))

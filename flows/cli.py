@@ -1,0 +1,171 @@
+"""The ``newsetl`` command: run, sql, report, serve, names review."""
+
+from __future__ import annotations
+
+from flows.settings import configure_prefect_environment
+
+configure_prefect_environment()
+
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Any  # noqa: E402
+
+import duckdb  # noqa: E402
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR  # noqa: E402
+from warehouse.loader import WarehouseBusy, WarehousePaths, connect  # noqa: E402
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+names_app = typer.Typer(no_args_is_help=True, help="Review spellings of known entities.")
+app.add_typer(names_app, name="names")
+console = Console()
+errors = Console(stderr=True)
+
+RawDir = Annotated[Path, typer.Option("--raw-dir", help="Folder of raw article files.")]
+WarehouseDir = Annotated[Path, typer.Option("--warehouse", help="Warehouse folder.")]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]newsetl:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def _query(paths: WarehousePaths, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    if not paths.database.exists():
+        _fail(f"no warehouse at {paths.database}; run `newsetl run` first")
+    try:
+        with connect(paths, read_only=True) as connection:
+            cursor = connection.execute(sql)
+            if cursor.description is None:
+                return [], []
+            return [d[0] for d in cursor.description], cursor.fetchall()
+    except WarehouseBusy as error:
+        _fail(str(error))
+    except duckdb.Error as error:
+        _fail(f"query failed: {error}")
+    raise AssertionError("unreachable")
+
+
+@app.command()
+def run(
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
+    warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+    batch_size: Annotated[int | None, typer.Option(help="Files per task.")] = None,
+) -> None:
+    """Run the pipeline on a folder of raw articles (new or changed files only)."""
+    if not raw_dir.is_dir():
+        _fail(f"raw folder {raw_dir} does not exist or is not a folder")
+    from flows.news_etl import news_etl
+    from flows.runtime import quiet_flow_run
+
+    try:
+        with quiet_flow_run():
+            summary = news_etl(raw_dir=str(raw_dir), warehouse_dir=str(warehouse), batch_size=batch_size)
+    except WarehouseBusy as error:
+        _fail(str(error), 3)
+    paths = WarehousePaths(warehouse.resolve())
+    if summary.exit_code == 0:
+        _print_summary(paths, summary.run_id)
+    console.print(f"report: {summary.report_path}")
+    if summary.exit_code != 0:
+        _fail(summary.message, summary.exit_code)
+    console.print(f"[green]{summary.message}[/]")
+
+
+def _print_summary(paths: WarehousePaths, run_id: str) -> None:
+    with connect(paths, read_only=True) as c:
+        rows = c.execute(
+            "SELECT coalesce(outlet, '(unknown)'), language, count(*) FROM documents "
+            "GROUP BY ALL ORDER BY 3 DESC, 1, 2"
+        ).fetchall()
+        _print_rows(["outlet", "language", "articles"], rows, title="Articles in the warehouse")
+        run_row = c.execute(
+            "SELECT files_seen, files_processed, files_unchanged, files_rejected, articles_loaded, "
+            "paragraphs_removed, mentions_found, expectations_passed, expectations_failed "
+            "FROM runs WHERE run_id = ?",
+            [run_id],
+        ).fetchone()
+        totals = c.execute(
+            "SELECT (SELECT count(*) FROM documents), "
+            "(SELECT count(*) FROM paragraphs WHERE is_boilerplate), (SELECT count(*) FROM mentions)"
+        ).fetchone()
+    if run_row is not None and totals is not None:
+        names = [
+            "files seen", "files processed", "files unchanged", "files rejected",
+            "articles loaded this run", "paragraphs removed this run", "mentions found this run",
+            "expectations passed", "expectations failed",
+        ]
+        _print_rows(["this run", "count"], list(zip(names, run_row, strict=True)), title=f"Run {run_id}")
+        _print_rows(
+            ["warehouse", "count"],
+            [("articles", totals[0]), ("paragraphs removed as boilerplate", totals[1]), ("mentions", totals[2])],
+        )
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query, run read-only.")],
+    warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+) -> None:
+    """Run a read-only SQL query on the warehouse and print the result as a table."""
+    columns, rows = _query(WarehousePaths(warehouse.resolve()), query)
+    if columns:
+        _print_rows(columns, rows)
+
+
+@app.command()
+def report(warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR) -> None:
+    """Print the path of the last run's data-quality report."""
+    paths = WarehousePaths(warehouse.resolve())
+    latest = paths.reports / "latest.html"
+    if not latest.exists():
+        _fail(f"no report yet in {paths.reports}; run `newsetl run` first")
+    console.print(str(latest))
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="Cron schedule.")] = "0 * * * *",
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
+    warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+) -> None:
+    """Serve the flow on a schedule (needs a Prefect server: see the README)."""
+    from flows.news_etl import news_etl
+
+    news_etl.serve(
+        name="news-etl-hourly",
+        cron=cron,
+        parameters={"raw_dir": str(raw_dir.resolve()), "warehouse_dir": str(warehouse.resolve())},
+    )
+
+
+@names_app.command("review")
+def names_review(
+    warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
+) -> None:
+    """List unknown spellings that look like known entities, for promotion to seeds/aliases.csv."""
+    columns, rows = _query(
+        WarehousePaths(warehouse.resolve()),
+        "SELECT surface, resembles_canonical, resembles_entity_id, round(score, 2) AS score, "
+        f"occurrences, document_count, example FROM name_candidates ORDER BY occurrences DESC, surface LIMIT {int(limit)}",
+    )
+    if not rows:
+        console.print("No name candidates to review.")
+        return
+    _print_rows(columns, rows, title="Name candidates")
+
+
+def main() -> None:
+    app()

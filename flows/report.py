@@ -1,0 +1,145 @@
+"""The data-quality report: one self-contained HTML page per run (no scripts, fonts or links
+to fetch), so it opens offline and a scraped ``<script>`` in an article can never run in it:
+every value goes through Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from expectations.runner import ValidationReport
+from warehouse.loader import WarehousePaths, connect
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+LATEST_REPORT = "latest.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: float
+    note: str = ""
+
+
+def bar_chart(bars: Sequence[Bar], *, unit: str = "", width: int = 560) -> Markup:
+    """A horizontal bar chart as inline SVG."""
+    if not bars:
+        return Markup('<p class="empty">nothing to show</p>')
+    row_height, label_width = 22, 190
+    top = max(b.value for b in bars) or 1
+    height = row_height * len(bars) + 6
+    parts = [
+        f'<svg class="chart" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, bar in enumerate(bars):
+        y = i * row_height + 3
+        length = max(1.0, (width - label_width - 70) * bar.value / top)
+        value = f"{bar.value:.0%}" if unit == "%" else f"{bar.value:g}"
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">{escape(bar.label[:28])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{row_height - 6}" rx="2">'
+            f"<title>{escape(bar.label)}: {escape(value)} {escape(bar.note)}</title></rect>"
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 14}">{escape(value)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _rows(connection: Any, query: str, *params: Any) -> list[dict[str, Any]]:
+    cursor = connection.execute(query, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _warehouse_view(paths: WarehousePaths) -> dict[str, Any]:
+    if not paths.database.exists():
+        return {"documents": [], "by_outlet": [], "by_language": [], "by_day": [], "removed_by_outlet": [],
+                "entities": [], "candidates": [], "flags": [], "runs": [], "files": []}
+    with connect(paths, read_only=True) as c:
+        return {
+            "documents": _rows(
+                c,
+                "SELECT doc_id, regexp_extract(source_path, '[^/]+$') AS file, title, outlet, "
+                "published_date, dateline_place, language, quality_flags, mention_count, "
+                "removed_paragraph_count, paragraph_count FROM documents "
+                "ORDER BY source_path, record_key LIMIT 500",
+            ),
+            "by_outlet": _rows(c, "SELECT coalesce(outlet, '(unknown)') AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
+            "by_language": _rows(c, "SELECT language AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC"),
+            "by_day": _rows(c, "SELECT coalesce(CAST(published_date AS VARCHAR), '(no date)') AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 1 DESC LIMIT 30"),
+            "removed_by_outlet": _rows(c, "SELECT coalesce(outlet, '(unknown)') AS k, avg(removed_char_share) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
+            "paragraph_reasons": _rows(c, "SELECT reason AS k, count(*) AS n FROM paragraphs WHERE is_boilerplate GROUP BY 1 ORDER BY 2 DESC"),
+            "paragraph_languages": _rows(c, "SELECT language AS k, count(*) AS n FROM paragraphs GROUP BY 1 ORDER BY 2 DESC"),
+            "entities": _rows(c, "SELECT canonical AS k, count(*) AS n, count(DISTINCT surface) AS spellings, string_agg(DISTINCT surface, ', ') AS surfaces FROM mentions GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),
+            "candidates": _rows(c, "SELECT * FROM name_candidates ORDER BY occurrences DESC, surface LIMIT 30"),
+            "flags": _rows(c, "SELECT flag AS k, count(*) AS n FROM (SELECT unnest(quality_flags) AS flag FROM documents) GROUP BY 1 ORDER BY 2 DESC"),
+            "runs": _rows(c, "SELECT run_id, started_at, status, files_seen, files_processed, files_rejected, articles_loaded, expectations_failed FROM runs ORDER BY started_at DESC LIMIT 15"),
+            "files": _rows(c, "SELECT regexp_extract(path, '[^/]+$') AS file, status, reason, detail, article_count FROM files WHERE status <> 'loaded' ORDER BY path LIMIT 200"),
+        }
+
+
+def _bars(rows: Sequence[dict[str, Any]]) -> list[Bar]:
+    return [Bar(str(r["k"]), float(r["n"] or 0)) for r in rows]
+
+
+def write_report(
+    paths: WarehousePaths,
+    run_row: dict[str, Any],
+    validation: ValidationReport,
+    counts: Counter[str],
+    report_path: Path,
+    *,
+    loaded: bool,
+) -> Path:
+    """Render the run's report to ``report_path`` and copy it to ``reports/latest.html``."""
+    view = _warehouse_view(paths)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
+    )
+    rejected_reasons = sorted(
+        (k.removeprefix("files_rejected_"), v) for k, v in counts.items() if k.startswith("files_rejected_")
+    )
+    dropped_reasons = sorted(
+        (k.removeprefix("articles_dropped_"), v) for k, v in counts.items() if k.startswith("articles_dropped_")
+    )
+    trend = list(reversed(view["runs"]))
+    html = environment.get_template("report.html").render(
+        run=run_row,
+        loaded=loaded,
+        counts=dict(sorted(counts.items())),
+        rejected_reasons=rejected_reasons,
+        dropped_reasons=dropped_reasons,
+        validation=validation,
+        view=view,
+        charts={
+            "outlets": bar_chart(_bars(view["by_outlet"])),
+            "languages": bar_chart(_bars(view["by_language"])),
+            "paragraph_languages": bar_chart(_bars(view.get("paragraph_languages", []))),
+            "days": bar_chart(_bars(view["by_day"])),
+            "removed": bar_chart(_bars(view["removed_by_outlet"]), unit="%"),
+            "reasons": bar_chart(_bars(view.get("paragraph_reasons", []))),
+            "entities": bar_chart(_bars(view["entities"])),
+            "flags": bar_chart(_bars(view["flags"])),
+            "trend": bar_chart([Bar(str(r["run_id"])[:16], float(r["articles_loaded"] or 0)) for r in trend]),
+        },
+        generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        counts_json=json.dumps(dict(counts), sort_keys=True),
+    )
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = report_path.with_suffix(".tmp")
+    temporary.write_text(html, encoding="utf-8")
+    temporary.replace(report_path)
+    shutil.copyfile(report_path, report_path.parent / LATEST_REPORT)
+    return report_path

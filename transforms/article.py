@@ -1,0 +1,193 @@
+"""One raw article in, one processed ``Article`` (or a ``Rejection``) out.
+
+This composes the transforms in the order of the architecture: repair, split, language per
+paragraph, boilerplate, article language, scraper-damage repair, metadata, names. Everything it
+needs (alias index, outlets, learned chrome, today's date) comes in through ``ArticleContext``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from transforms.boilerplate import classify_lines, trim_end_marks
+from transforms.language import aggregate_language, detect_languages
+from transforms.metadata import OutletDirectory, extract_metadata
+from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize_text
+from transforms.records import (
+    UNDETERMINED,
+    Article,
+    LanguageGuess,
+    Paragraph,
+    RawArticle,
+    Rejection,
+)
+from transforms.repair import repair_scraper_damage, repair_text
+
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+_LETTER = re.compile(r"[^\W\d_]")
+
+#: Quality flags an article can carry (``documents.quality_flags``).
+QUALITY_FLAGS = (
+    "scraper_damage",
+    "scrambled_text",
+    "mixed_language",
+    "no_date",
+    "no_outlet",
+    "no_title",
+    "repaired_encoding",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleContext:
+    """What processing an article needs besides the article: reference data and the clock."""
+
+    aliases: AliasIndex
+    outlets: OutletDirectory
+    today: dt.date
+    outlet_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def resolve_place(self, surface: str) -> str | None:
+        for mention in find_mentions(surface, self.aliases):
+            if mention.start == 0 and mention.end == len(surface.rstrip()):
+                entity = self.aliases.entity(mention.entity_id)
+                if entity is not None and entity.entity_type == "place":
+                    return entity.canonical
+        return None
+
+
+def make_doc_id(source_path: str, record_key: str) -> str:
+    """Stable id of an article: its source file and its place in it, not its content."""
+    identity = f"{source_path}#{record_key}" if record_key else source_path
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+
+
+def _letter_count(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejection:
+    repaired = repair_text(raw.text)
+    text = repaired.text
+    # Offsets of each stripped line in the repaired text, so every paragraph can be found again.
+    spans = [
+        (m.start() + len(m.group()) - len(m.group().lstrip()), m.end() - len(m.group()) + len(m.group().rstrip()))
+        for m in _LINE.finditer(text)
+    ]
+    lines = [text[start:end] for start, end in spans]
+    if not lines:
+        return Rejection(raw.source_path, raw.record_key, "empty_text", "no text after repair")
+
+    guesses = detect_languages(lines)
+    outlet_hint = context.outlets.canonical(raw.hints.outlet) if raw.hints.outlet else None
+    chrome = context.outlet_chrome.get(outlet_hint or "", frozenset())
+    verdicts = classify_lines(lines, guesses, outlet_chrome=chrome)
+    reasons = [v.reason for v in verdicts]
+
+    body_parts = [
+        (guess, _letter_count(line))
+        for line, guess, verdict in zip(lines, guesses, verdicts, strict=True)
+        if not verdict.is_boilerplate
+    ]
+    article_language = aggregate_language(body_parts)
+
+    # Scraper damage is judged per kept line in that line's language; the mend keeps lengths.
+    damaged_words = 0
+    mended_lines = list(lines)
+    for i, (line, guess, verdict) in enumerate(zip(lines, guesses, verdicts, strict=True)):
+        if verdict.is_boilerplate:
+            continue
+        result = repair_scraper_damage(line, guess.lang if guess.lang != UNDETERMINED else "en")
+        damaged_words += result.scraper_damage
+        mended_lines[i] = result.text
+
+    metadata, dateline = extract_metadata(
+        mended_lines,
+        reasons,
+        raw.hints,
+        outlets=context.outlets,
+        resolve_place=context.resolve_place,
+        today=context.today,
+    )
+
+    body_lines: list[str] = []
+    for line, verdict in zip(mended_lines, verdicts, strict=True):
+        if verdict.is_boilerplate:
+            continue
+        if dateline is not None and not body_lines:
+            line = line[dateline.length :].lstrip()
+        line = trim_end_marks(line)
+        if line:
+            body_lines.append(line)
+    clean_text = "\n\n".join(body_lines)
+    if not clean_text.strip():
+        return Rejection(raw.source_path, raw.record_key, "empty_body", "every line is boilerplate")
+
+    mentions = find_mentions(clean_text, context.aliases)
+    normalized = normalize_text(clean_text, mentions)
+    candidates = find_name_candidates(clean_text, context.aliases, mentions)
+
+    flags: list[str] = []
+    if damaged_words:
+        flags.append("scraper_damage")
+    if article_language.mixed:
+        flags.append("mixed_language")
+    if metadata.published_date is None:
+        flags.append("no_date")
+    if metadata.outlet is None:
+        flags.append("no_outlet")
+    if metadata.title is None:
+        flags.append("no_title")
+    if "mojibake_or_unicode" in repaired.repairs:
+        flags.append("repaired_encoding")
+
+    paragraphs = tuple(
+        Paragraph(
+            position=i,
+            text=mended,
+            start=start,
+            end=end,
+            language=guess.lang,
+            language_confidence=guess.confidence,
+            is_boilerplate=verdict.is_boilerplate,
+            reason=verdict.reason,
+        )
+        for i, (mended, (start, end), guess, verdict) in enumerate(
+            zip(mended_lines, spans, guesses, verdicts, strict=True)
+        )
+    )
+    return Article(
+        doc_id=make_doc_id(raw.source_path, raw.record_key),
+        source_path=raw.source_path,
+        record_key=raw.record_key,
+        source_format=raw.source_format,
+        metadata=metadata,
+        language=article_language.guess,
+        language_shares=article_language.shares,
+        raw_text=raw.text,
+        clean_text=clean_text,
+        normalized_text=normalized,
+        paragraphs=paragraphs,
+        mentions=mentions,
+        name_candidates=candidates,
+        quality_flags=tuple(flags),
+        url=raw.hints.url,
+    )
+
+
+def process_articles(
+    raws: Sequence[RawArticle], context: ArticleContext
+) -> tuple[list[Article], list[Rejection]]:
+    articles: list[Article] = []
+    rejections: list[Rejection] = []
+    for raw in raws:
+        result = process_article(raw, context)
+        (articles if isinstance(result, Article) else rejections).append(result)
+    return articles, rejections
+
+
+__all__ = ["QUALITY_FLAGS", "ArticleContext", "LanguageGuess", "make_doc_id", "process_article"]

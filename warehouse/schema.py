@@ -1,0 +1,236 @@
+"""The warehouse's tables: grain, key and columns, declared once.
+
+The Arrow schemas (Parquet parts) and the DuckDB DDL are both derived from ``TABLES``, so the two
+cannot drift apart. Table and column names marked stable in ARCHITECTURE.md only ever grow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+#: Bumped whenever the DDL changes; ``migrate`` brings an older warehouse up to it.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    arrow: pa.DataType
+    sql: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    grain: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, c.arrow, nullable=c.nullable) for c in self.columns]
+        )
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def ddl(self) -> str:
+        columns = ",\n    ".join(
+            f'"{c.name}" {c.sql}{"" if c.nullable else " NOT NULL"}' for c in self.columns
+        )
+        key = ", ".join(f'"{k}"' for k in self.key)
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n    {columns},\n    PRIMARY KEY ({key})\n)"
+
+
+_STR = pa.string()
+_SHARES = pa.list_(pa.struct([("lang", pa.string()), ("share", pa.float64())]))
+
+FILES = Table(
+    "files",
+    grain="one row per input file ever seen",
+    key=("path",),
+    columns=(
+        Column("path", _STR, "VARCHAR", nullable=False),
+        Column("sha256", _STR, "VARCHAR"),
+        Column("size_bytes", pa.int64(), "BIGINT"),
+        Column("mtime_ns", pa.int64(), "BIGINT"),
+        Column("source_format", _STR, "VARCHAR"),
+        Column("encoding", _STR, "VARCHAR"),
+        Column("status", _STR, "VARCHAR", nullable=False),
+        Column("reason", _STR, "VARCHAR"),
+        Column("detail", _STR, "VARCHAR"),
+        Column("article_count", pa.int32(), "INTEGER"),
+        Column("duplicate_of", _STR, "VARCHAR"),
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+    ),
+)
+
+DOCUMENTS = Table(
+    "documents",
+    grain="one row per article (latest version)",
+    key=("doc_id",),
+    columns=(
+        Column("doc_id", _STR, "VARCHAR", nullable=False),
+        Column("source_path", _STR, "VARCHAR", nullable=False),
+        Column("record_key", _STR, "VARCHAR", nullable=False),
+        Column("source_format", _STR, "VARCHAR"),
+        Column("url", _STR, "VARCHAR"),
+        Column("outlet", _STR, "VARCHAR"),
+        Column("published_date", pa.date32(), "DATE"),
+        Column("dateline_place", _STR, "VARCHAR"),
+        Column("title", _STR, "VARCHAR"),
+        Column("author", _STR, "VARCHAR"),
+        Column("language", _STR, "VARCHAR", nullable=False),
+        Column("language_confidence", pa.float64(), "DOUBLE"),
+        Column("language_shares", _SHARES, "STRUCT(lang VARCHAR, share DOUBLE)[]"),
+        Column("raw_text", _STR, "VARCHAR", nullable=False),
+        Column("clean_text", _STR, "VARCHAR", nullable=False),
+        Column("normalized_text", _STR, "VARCHAR", nullable=False),
+        Column("quality_flags", pa.list_(pa.string()), "VARCHAR[]"),
+        Column("paragraph_count", pa.int32(), "INTEGER"),
+        Column("removed_paragraph_count", pa.int32(), "INTEGER"),
+        Column("removed_char_share", pa.float64(), "DOUBLE"),
+        Column("mention_count", pa.int32(), "INTEGER"),
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+    ),
+)
+
+PARAGRAPHS = Table(
+    "paragraphs",
+    grain="one row per paragraph or line of an article's raw text, kept or removed",
+    key=("doc_id", "position"),
+    columns=(
+        Column("doc_id", _STR, "VARCHAR", nullable=False),
+        Column("position", pa.int32(), "INTEGER", nullable=False),
+        Column("text", _STR, "VARCHAR", nullable=False),
+        Column("start", pa.int32(), "INTEGER"),
+        Column("end", pa.int32(), "INTEGER"),
+        Column("language", _STR, "VARCHAR", nullable=False),
+        Column("language_confidence", pa.float64(), "DOUBLE"),
+        Column("is_boilerplate", pa.bool_(), "BOOLEAN", nullable=False),
+        Column("reason", _STR, "VARCHAR", nullable=False),
+    ),
+)
+
+MENTIONS = Table(
+    "mentions",
+    grain="one row per occurrence of a known entity in an article",
+    key=("doc_id", "start"),
+    columns=(
+        Column("doc_id", _STR, "VARCHAR", nullable=False),
+        Column("start", pa.int32(), "INTEGER", nullable=False),
+        Column("end", pa.int32(), "INTEGER", nullable=False),
+        Column("entity_id", _STR, "VARCHAR", nullable=False),
+        Column("canonical", _STR, "VARCHAR", nullable=False),
+        Column("surface", _STR, "VARCHAR", nullable=False),
+        Column("match_kind", _STR, "VARCHAR", nullable=False),
+    ),
+)
+
+ENTITIES = Table(
+    "entities",
+    grain="one row per entity of seeds/aliases.csv",
+    key=("entity_id",),
+    columns=(
+        Column("entity_id", _STR, "VARCHAR", nullable=False),
+        Column("entity_type", _STR, "VARCHAR", nullable=False),
+        Column("canonical", _STR, "VARCHAR", nullable=False),
+        Column("contested_with", _STR, "VARCHAR"),
+        Column("alias_count", pa.int32(), "INTEGER"),
+    ),
+)
+
+CANDIDATE_OCCURRENCES = Table(
+    "name_candidate_occurrences",
+    grain="one row per occurrence of an unknown spelling that looks like a known entity",
+    key=("doc_id", "surface"),
+    columns=(
+        Column("doc_id", _STR, "VARCHAR", nullable=False),
+        Column("surface", _STR, "VARCHAR", nullable=False),
+        Column("resembles_entity_id", _STR, "VARCHAR", nullable=False),
+        Column("resembles_canonical", _STR, "VARCHAR", nullable=False),
+        Column("score", pa.float64(), "DOUBLE"),
+        Column("context", _STR, "VARCHAR"),
+    ),
+)
+
+RUNS = Table(
+    "runs",
+    grain="one row per flow run that loaded",
+    key=("run_id",),
+    columns=(
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+        Column("flow_run_id", _STR, "VARCHAR"),
+        Column("started_at", pa.timestamp("us", tz="UTC"), "TIMESTAMPTZ"),
+        Column("finished_at", pa.timestamp("us", tz="UTC"), "TIMESTAMPTZ"),
+        Column("status", _STR, "VARCHAR", nullable=False),
+        Column("raw_dir", _STR, "VARCHAR"),
+        Column("files_seen", pa.int64(), "BIGINT"),
+        Column("files_processed", pa.int64(), "BIGINT"),
+        Column("files_unchanged", pa.int64(), "BIGINT"),
+        Column("files_rejected", pa.int64(), "BIGINT"),
+        Column("articles_loaded", pa.int64(), "BIGINT"),
+        Column("articles_rejected", pa.int64(), "BIGINT"),
+        Column("paragraphs_removed", pa.int64(), "BIGINT"),
+        Column("mentions_found", pa.int64(), "BIGINT"),
+        Column("expectations_passed", pa.int64(), "BIGINT"),
+        Column("expectations_failed", pa.int64(), "BIGINT"),
+        Column("counts_json", _STR, "VARCHAR"),
+        Column("report_path", _STR, "VARCHAR"),
+    ),
+)
+
+VALIDATIONS = Table(
+    "validations",
+    grain="one row per expectation per table per run",
+    key=("run_id", "table_name", "expectation"),
+    columns=(
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+        Column("table_name", _STR, "VARCHAR", nullable=False),
+        Column("expectation", _STR, "VARCHAR", nullable=False),
+        Column("expectation_type", _STR, "VARCHAR"),
+        Column("column_name", _STR, "VARCHAR"),
+        Column("severity", _STR, "VARCHAR", nullable=False),
+        Column("success", pa.bool_(), "BOOLEAN", nullable=False),
+        Column("element_count", pa.int64(), "BIGINT"),
+        Column("unexpected_count", pa.int64(), "BIGINT"),
+        Column("details", _STR, "VARCHAR"),
+    ),
+)
+
+#: Tables whose rows a run produces per article batch (staged as Parquet, validated, loaded).
+ARTICLE_TABLES = (DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATE_OCCURRENCES)
+TABLES = (FILES, *ARTICLE_TABLES, ENTITIES, RUNS, VALIDATIONS)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+VIEWS = {
+    "name_candidates": """
+        SELECT surface,
+               any_value(resembles_entity_id) AS resembles_entity_id,
+               any_value(resembles_canonical) AS resembles_canonical,
+               max(score) AS score,
+               count(*) AS occurrences,
+               count(DISTINCT doc_id) AS document_count,
+               any_value(context) AS example
+        FROM name_candidate_occurrences
+        WHERE surface NOT IN (SELECT DISTINCT surface FROM mentions)
+        GROUP BY surface
+    """,
+    "mention_counts": """
+        SELECT m.entity_id, m.canonical, d.outlet,
+               date_trunc('month', d.published_date) AS month,
+               count(*) AS mentions, count(DISTINCT m.doc_id) AS documents
+        FROM mentions m JOIN documents d USING (doc_id)
+        GROUP BY ALL
+    """,
+    "surface_forms": """
+        SELECT m.entity_id, m.canonical, m.surface, d.outlet, count(*) AS mentions
+        FROM mentions m JOIN documents d USING (doc_id)
+        GROUP BY ALL
+    """,
+}

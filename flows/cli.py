@@ -6,6 +6,10 @@ from flows.settings import configure_prefect_environment
 
 configure_prefect_environment()
 
+import csv  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from enum import Enum  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Any  # noqa: E402
 
@@ -20,7 +24,8 @@ from warehouse.loader import WarehouseBusy, WarehousePaths, connect  # noqa: E40
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 names_app = typer.Typer(no_args_is_help=True, help="Review spellings of known entities.")
 app.add_typer(names_app, name="names")
-console = Console()
+# Piped output (scripts, CI logs) gets wide tables instead of an 80-column wrap.
+console = Console(width=None if sys.stdout.isatty() else 200)
 errors = Console(stderr=True)
 
 RawDir = Annotated[Path, typer.Option("--raw-dir", help="Folder of raw article files.")]
@@ -113,14 +118,30 @@ def _print_summary(paths: WarehousePaths, run_id: str) -> None:
         )
 
 
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="A SQL query, run read-only.")],
     warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
 ) -> None:
-    """Run a read-only SQL query on the warehouse and print the result as a table."""
+    """Run a read-only SQL query on the warehouse and print the result."""
     columns, rows = _query(WarehousePaths(warehouse.resolve()), query)
-    if columns:
+    if not columns:
+        return
+    if output is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output is OutputFormat.json:
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        sys.stdout.write(json.dumps(records, default=str, ensure_ascii=False, indent=1) + "\n")
+    else:
         _print_rows(columns, rows)
 
 

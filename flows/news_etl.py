@@ -208,7 +208,12 @@ def _staged_frame(paths: WarehousePaths, run_id: str, name: str, schema: pa.Sche
 
 @task(cache_policy=NO_CACHE)
 def validate_run(
-    paths: WarehousePaths, run_id: str, reference: ReferenceData, entities: pa.Table, today: dt.date
+    paths: WarehousePaths,
+    run_id: str,
+    reference: ReferenceData,
+    entities: pa.Table,
+    today: dt.date,
+    suites_dir: Path,
 ) -> ValidationReport:
     frames = {
         table.name: _staged_frame(paths, run_id, table.name, table.arrow_schema)
@@ -221,7 +226,8 @@ def validate_run(
         entity_ids=[e.entity_id for e in reference.aliases.entities],
         today=today,
     )
-    return validate_tables({k: v for k, v in frames.items() if len(v) or k == "entities"}, parameters)
+    present = {name: frame for name, frame in frames.items() if len(frame) or name == "entities"}
+    return validate_tables(present, parameters, suites_dir)
 
 
 def _validation_table(report: ValidationReport, run_id: str) -> pa.Table:
@@ -285,9 +291,12 @@ def news_etl(
     raw_dir: str = str(Settings().raw_dir),
     warehouse_dir: str = str(Settings().warehouse_dir),
     batch_size: int | None = None,
+    suites_dir: str | None = None,
 ) -> RunSummary:
     """Raw article files in ``raw_dir`` to the validated DuckDB warehouse in ``warehouse_dir``."""
     settings = Settings(raw_dir=Path(raw_dir), warehouse_dir=Path(warehouse_dir))
+    if suites_dir:
+        settings = replace(settings, suites_dir=Path(suites_dir))
     size = batch_size or settings.batch_size
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
@@ -329,7 +338,7 @@ def news_etl(
     clock = time.perf_counter()
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
-    validation = validate_run(paths, run_id, reference, entities, today)
+    validation = validate_run(paths, run_id, reference, entities, today, settings.suites_dir)
     timings["validate"] = time.perf_counter() - clock
     counts["expectations_passed"] = validation.passed
     counts["expectations_failed"] = validation.failed

@@ -29,6 +29,11 @@ class Settings:
     seeds_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("NEWSETL_SEEDS_DIR", DEFAULT_SEEDS_DIR))
     )
+    suites_dir: Path = field(
+        default_factory=lambda: Path(
+            os.environ.get("NEWSETL_SUITES_DIR", PROJECT_ROOT / "expectations")
+        )
+    )
     #: Files per task: large enough that Prefect's per-task overhead stays small.
     batch_size: int = field(default_factory=lambda: _env_int("NEWSETL_BATCH_SIZE", 500))
     #: Files larger than this are refused (with a reason) instead of read.

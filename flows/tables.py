@@ -85,6 +85,7 @@ def mention_rows(articles: Sequence[Article]) -> Iterable[dict[str, Any]]:
                 "canonical": m.canonical,
                 "surface": m.surface,
                 "match_kind": m.match_kind,
+                "text_field": m.text_field,
             }
 
 

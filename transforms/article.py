@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from transforms.boilerplate import classify_lines, trim_end_marks
 from transforms.language import aggregate_language, detect_languages
@@ -20,7 +20,9 @@ from transforms.names import AliasIndex, find_mentions, find_name_candidates, no
 from transforms.records import (
     UNDETERMINED,
     Article,
+    RAW_TEXT_FIELD,
     LanguageGuess,
+    Mention,
     Paragraph,
     RawArticle,
     Rejection,
@@ -68,6 +70,37 @@ def make_doc_id(source_path: str, record_key: str) -> str:
 
 def _letter_count(text: str) -> int:
     return len(_LETTER.findall(text))
+
+
+#: Removed paragraphs whose names still belong to the story: the headline and a photo caption
+#: name the people and places the article is about, unlike a teaser for another article.
+MENTION_BEARING_CHROME = frozenset({"title", "caption"})
+
+
+def _story_chrome_mentions(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    reasons: Sequence[str],
+    aliases: AliasIndex,
+    body_mentions: Sequence[Mention],
+) -> tuple[Mention, ...]:
+    """Mentions in the headline and captions, offsets into the raw text (``text_field``)."""
+    taken = {m.start for m in body_mentions}  # the table's key is (doc_id, start)
+    found: list[Mention] = []
+    for (start, end), reason in zip(spans, reasons, strict=True):
+        if reason not in MENTION_BEARING_CHROME:
+            continue
+        for mention in find_mentions(text[start:end], aliases):
+            shifted = replace(
+                mention,
+                start=mention.start + start,
+                end=mention.end + start,
+                text_field=RAW_TEXT_FIELD,
+            )
+            if shifted.start not in taken:
+                taken.add(shifted.start)
+                found.append(shifted)
+    return tuple(found)
 
 
 def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejection:
@@ -129,6 +162,7 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
 
     mentions = find_mentions(clean_text, context.aliases)
     normalized = normalize_text(clean_text, mentions)
+    caption_mentions = _story_chrome_mentions(text, spans, reasons, context.aliases, mentions)
     candidates = find_name_candidates(clean_text, context.aliases, mentions)
 
     flags: list[str] = []
@@ -168,11 +202,11 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
         metadata=metadata,
         language=article_language.guess,
         language_shares=article_language.shares,
-        raw_text=raw.text,
+        raw_text=text,  # decoded and Unicode-repaired: every offset below indexes into it
         clean_text=clean_text,
         normalized_text=normalized,
         paragraphs=paragraphs,
-        mentions=mentions,
+        mentions=mentions + caption_mentions,
         name_candidates=candidates,
         quality_flags=tuple(flags),
         url=raw.hints.url,

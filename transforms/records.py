@@ -83,9 +83,17 @@ class Metadata:
     author: str | None = None
 
 
+CLEAN_TEXT_FIELD = "clean_text"
+RAW_TEXT_FIELD = "raw_text"
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One occurrence of a known entity; ``start``/``end`` index into ``clean_text``."""
+    """One occurrence of a known entity.
+
+    ``start``/``end`` index into the document's ``text_field``: ``clean_text`` for the body,
+    ``raw_text`` for names in removed paragraphs that still belong to the story (captions).
+    """
 
     entity_id: str
     canonical: str
@@ -93,6 +101,7 @@ class Mention:
     start: int
     end: int
     match_kind: str  # "exact" | "folded" | "transliterated" | "fuzzy"
+    text_field: str = CLEAN_TEXT_FIELD
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,7 @@ MENTIONS = Table(
         Column("canonical", _STR, "VARCHAR", nullable=False),
         Column("surface", _STR, "VARCHAR", nullable=False),
         Column("match_kind", _STR, "VARCHAR", nullable=False),
+        Column("text_field", _STR, "VARCHAR", nullable=False),
     ),
 )
 

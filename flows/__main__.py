@@ -1,0 +1,5 @@
+"""``python -m flows`` runs the ``newsetl`` command."""
+
+from flows.cli import main
+
+main()

@@ -1,0 +1,272 @@
+"""End to end: the real ``news_etl`` flow on the sample articles into a temporary warehouse.
+
+These are the acceptance checks of the whole pipeline (issue 2), run on a real Prefect test
+server, a real DuckDB file and the real Great Expectations suites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline
+
+pytestmark = pytest.mark.e2e
+
+TABLES = ("files", "documents", "paragraphs", "mentions", "entities", "runs", "validations")
+
+
+def _doc(run: PipelineRun, prefix: str, column: str) -> object:
+    rows = run.query(f"SELECT {column} FROM documents WHERE source_path LIKE ?", [f"%/{prefix}_%"])
+    assert len(rows) == 1, f"expected one document for {prefix}, got {len(rows)}"
+    return rows[0][0]
+
+
+def _paragraph_reason(run: PipelineRun, prefix: str, text_like: str) -> list[tuple[object, ...]]:
+    return run.query(
+        "SELECT p.is_boilerplate, p.reason, p.language FROM paragraphs p JOIN documents d USING (doc_id) "
+        "WHERE d.source_path LIKE ? AND p.text LIKE ? ORDER BY p.position",
+        [f"%/{prefix}_%", text_like],
+    )
+
+
+def test_run_loads_every_sample_and_every_table_exists(sample_run: PipelineRun) -> None:
+    assert sample_run.summary.exit_code == 0, sample_run.summary.message
+    for table in TABLES:
+        sample_run.query(f"SELECT count(*) FROM {table}")
+    assert sample_run.query("SELECT count(*) FROM documents") == [(5,)]
+    assert sample_run.query("SELECT count(*), count(*) FILTER (status = 'loaded') FROM files") == [(5, 5)]
+
+
+def test_every_sample_is_english(sample_run: PipelineRun) -> None:
+    assert sample_run.query("SELECT DISTINCT language FROM documents") == [("en",)]
+
+
+def test_001_news_az_date_widget_and_signature(sample_run: PipelineRun) -> None:
+    assert _doc(sample_run, "001", "published_date") == dt.date(2024, 4, 23)
+    assert _doc(sample_run, "001", "outlet") == "News.Az"
+    widget = _paragraph_reason(sample_run, "001", "%16 px%")
+    assert [row[0] for row in widget] == [True]
+    signature = _paragraph_reason(sample_run, "001", "News.Az")
+    assert [row[0] for row in signature] == [True]
+    clean = str(_doc(sample_run, "001", "clean_text"))
+    assert "16 px" not in clean
+    assert not clean.rstrip().endswith("News.Az")
+
+
+def test_003_turan_dateline_caption_and_end_marks(sample_run: PipelineRun) -> None:
+    assert _doc(sample_run, "003", "published_date") == dt.date(2020, 11, 23)
+    assert _doc(sample_run, "003", "outlet") == "Turan"
+    assert _doc(sample_run, "003", "dateline_place") == "Baku"
+    caption = _paragraph_reason(sample_run, "003", "Rusiya XİN%")
+    assert caption == [(True, "caption", "az")]
+    clean = str(_doc(sample_run, "003", "clean_text"))
+    assert "İllüstrasiya" not in clean
+    assert "— 0—" not in clean and "Leave a review" not in clean
+    assert "the deputy told Turan." in clean
+    assert clean.startswith("On November 21, Russian Foreign and Defense Ministers")
+
+
+def test_004_title_once_and_everything_after_leave_a_review_removed(sample_run: PipelineRun) -> None:
+    assert _doc(sample_run, "004", "title") == "Russian military contingent in Karabakh"
+    clean = str(_doc(sample_run, "004", "clean_text"))
+    assert "Russian military contingent in Karabakh" not in clean
+    assert clean.rstrip().endswith("influence broader regional dynamics.")
+    tail = sample_run.query(
+        "SELECT p.is_boilerplate, p.language, p.text FROM paragraphs p JOIN documents d USING (doc_id) "
+        "WHERE d.source_path LIKE '%/004_%' AND p.position >= (SELECT min(position) FROM paragraphs q "
+        "WHERE q.doc_id = p.doc_id AND q.text = 'Leave a review') ORDER BY p.position"
+    )
+    assert len(tail) == 11
+    assert all(row[0] for row in tail)
+    languages = {str(row[2]): row[1] for row in tail}
+    assert languages["Əziz Bakı şəhəri sakini!"] == "az"
+    assert languages["Siz də Qlobal İqlim Dəyişmələri ilə mübarizəyə öz töhfənizi verə bilərsiniz"] == "az"
+    assert languages["Дорогой житель города Баку!"] == "ru"
+    assert languages["Вы тоже можете внести свой вклад в борьбу с глобальным изменением климата"] == "ru"
+
+
+def _entities(run: PipelineRun, surface_like: str) -> set[object]:
+    return {
+        row[0]
+        for row in run.query("SELECT DISTINCT entity_id FROM mentions WHERE surface LIKE ?", [surface_like])
+    }
+
+
+def test_mentions_link_spellings_to_one_entity(sample_run: PipelineRun) -> None:
+    karabakh = _entities(sample_run, "Karabakh") | _entities(sample_run, "Garabagh")
+    assert len(karabakh) == 1
+    shahinoglu = (
+        _entities(sample_run, "Shainoglu")
+        | _entities(sample_run, "Elhan Shainoglu")
+        | _entities(sample_run, "Elkhan Shahinoglu")
+    )
+    assert len(shahinoglu) == 1
+    assert _entities(sample_run, "Daghlig Garabagh") == _entities(sample_run, "Nagorno-Karabakh")
+    assert sample_run.query(
+        "SELECT DISTINCT canonical FROM mentions WHERE surface = 'Daghlig Garabagh'"
+    ) == [("Nagorno-Karabakh",)]
+    shoigu = _entities(sample_run, "%Şoyqu") | _entities(sample_run, "Shoigu")
+    assert len(shoigu) == 1
+    # Each sample that names them has its own rows: Garabagh in 003, Karabakh in 001 and 004.
+    files = {
+        Path(str(row[0])).name[:3]
+        for row in sample_run.query(
+            "SELECT d.source_path FROM mentions m JOIN documents d USING (doc_id) "
+            "WHERE m.surface IN ('Karabakh', 'Garabagh')"
+        )
+    }
+    assert {"001", "003", "004"} <= files
+
+
+def test_mention_offsets_point_at_their_surface(sample_run: PipelineRun) -> None:
+    mismatches = sample_run.query(
+        'SELECT m.surface FROM mentions m JOIN documents d USING (doc_id) WHERE '
+        'CASE m.text_field WHEN \'clean_text\' THEN substr(d.clean_text, m.start + 1, m."end" - m.start) '
+        'ELSE substr(d.raw_text, m.start + 1, m."end" - m.start) END <> m.surface'
+    )
+    assert mismatches == []
+
+
+def test_002_scraper_damage_repaired_and_flagged_and_nothing_else_changed(sample_run: PipelineRun) -> None:
+    flags = _doc(sample_run, "002", "quality_flags")
+    assert "scraper_damage" in list(flags)  # type: ignore[arg-type]
+    clean = str(_doc(sample_run, "002", "clean_text"))
+    raw = str(_doc(sample_run, "002", "raw_text"))
+    for damaged, repaired in (("Īccording", "According"), ("īelarus", "Belarus"), ("Įxperts", "Experts")):
+        assert damaged not in clean
+        assert repaired in clean
+    expected = raw.strip()
+    for damaged, repaired in (("Īccording", "According"), ("īelarus", "Belarus"), ("Įxperts", "Experts")):
+        expected = expected.replace(damaged, repaired)
+    # "Īs" has three fits (As, Is, Us): a word list cannot decide, so it stays and is flagged.
+    assert clean == expected
+
+
+def test_validations_recorded_and_all_passed(sample_run: PipelineRun) -> None:
+    rows = sample_run.query("SELECT table_name, expectation, success FROM validations")
+    assert len(rows) >= 30
+    assert {row[0] for row in rows} >= {"files", "documents", "paragraphs", "mentions", "entities"}
+    assert [row for row in rows if not row[2]] == []
+    assert sample_run.query("SELECT status FROM runs") == [("loaded",)]
+
+
+def test_report_written_with_every_article(sample_run: PipelineRun) -> None:
+    report = Path(sample_run.summary.report_path)
+    html = report.read_text(encoding="utf-8")
+    for prefix in ("000_", "001_", "002_", "003_", "004_"):
+        assert prefix in html
+    assert "News.Az" in html and "Turan" in html and "2024-04-23" in html
+    assert "scraper_damage" in html
+    assert "<script" not in html.lower()
+    assert (report.parent / "latest.html").exists()
+
+
+def test_second_run_changes_nothing_and_changed_file_replaces_its_article(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    raw_dir = copy_seed_articles(tmp_path / "articles")
+    warehouse_dir = tmp_path / "warehouse"
+    first = run_pipeline(raw_dir, warehouse_dir)
+    run = PipelineRun(raw_dir, warehouse_dir, first)
+    data_tables = ("files", "documents", "paragraphs", "mentions", "entities")
+
+    def snapshot() -> dict[str, list[tuple[object, ...]]]:
+        return {t: sorted(run.query(f"SELECT * EXCLUDE (run_id) FROM {t}" if t in ("files", "documents") else f"SELECT * FROM {t}"), key=repr) for t in data_tables}
+
+    before = snapshot()
+    second = run_pipeline(raw_dir, warehouse_dir)
+    assert second.exit_code == 0
+    assert second.counts.get("articles_loaded", 0) == 0
+    assert second.counts["files_unchanged"] == 5
+    assert snapshot() == before
+
+    # A changed file replaces its article, paragraphs and mentions; nothing is duplicated.
+    target = next(raw_dir.glob("004_*.txt"))
+    target.write_text(target.read_text(encoding="utf-8").replace("Karabakh", "Garabagh"), encoding="utf-8")
+    os.utime(target, ns=(1, 1))  # a different mtime even on coarse clocks
+    third = run_pipeline(raw_dir, warehouse_dir)
+    assert third.exit_code == 0
+    assert third.counts["articles_loaded"] == 1
+    assert run.query("SELECT count(*) FROM documents") == [(5,)]
+    doc_surfaces = run.query(
+        "SELECT count(*) FILTER (surface LIKE '%Karabakh%'), count(*) FILTER (surface LIKE '%Garabagh%') "
+        "FROM mentions JOIN documents USING (doc_id) WHERE source_path LIKE '%/004_%'"
+    )
+    assert doc_surfaces[0][0] == 0 and doc_surfaces[0][1] > 0
+    assert run.query("SELECT count(*) - count(DISTINCT (doc_id, position)) FROM paragraphs") == [(0,)]
+
+
+def test_critical_failure_leaves_warehouse_untouched_and_exit_code_says_so(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    raw_dir = copy_seed_articles(tmp_path / "articles")
+    warehouse_dir = tmp_path / "warehouse"
+    assert run_pipeline(raw_dir, warehouse_dir).exit_code == 0
+    database = warehouse_dir / "news.duckdb"
+    before = database.read_bytes()
+
+    # A stricter contract that the samples break: every article must have a publication date.
+    suites = tmp_path / "suites"
+    shutil.copytree(ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    documents_suite = suites / "documents.json"
+    import json
+
+    suite = json.loads(documents_suite.read_text(encoding="utf-8"))
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "published_date"},
+            "severity": "critical",
+            "meta": {"name": "published_date_required"},
+        }
+    )
+    documents_suite.write_text(json.dumps(suite), encoding="utf-8")
+    for path in raw_dir.glob("*.txt"):
+        os.utime(path, ns=(2, 2))  # changed files: the run re-processes every article
+
+    summary = run_pipeline(raw_dir, warehouse_dir, suites_dir=str(suites))
+    assert summary.exit_code == 1
+    assert summary.status == "failed_validation"
+    assert "documents.published_date_required" in summary.critical_failures
+    assert database.read_bytes() == before
+    html = Path(summary.report_path).read_text(encoding="utf-8")
+    assert "This run was not loaded" in html and "published_date_required" in html
+    assert not any((warehouse_dir / "parquet" / "_staging").glob("*"))
+
+
+def test_cli_sql_and_report_on_the_sample_warehouse(sample_run: PipelineRun) -> None:
+    newsetl = [sys.executable, "-m", "flows"]
+    result = subprocess.run(
+        [*newsetl, "sql", "SELECT count(*) AS n FROM documents", "--warehouse", str(sample_run.warehouse_dir), "--format", "csv"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["n", "5"]
+    report = subprocess.run(
+        [*newsetl, "report", "--warehouse", str(sample_run.warehouse_dir)],
+        capture_output=True, text=True, check=False,
+    )
+    assert report.returncode == 0
+    assert report.stdout.strip().endswith("latest.html")
+    bad = subprocess.run(
+        [*newsetl, "sql", "SELEC nonsense", "--warehouse", str(sample_run.warehouse_dir)],
+        capture_output=True, text=True, check=False,
+    )
+    assert bad.returncode == 2
+    assert "query failed" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_run_on_a_missing_folder_says_why(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flows", "run", "--raw-dir", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ configure_prefect_environment()
 import csv  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-from enum import Enum  # noqa: E402
+from enum import StrEnum  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Any  # noqa: E402
 
@@ -76,7 +76,9 @@ def run(
 
     try:
         with quiet_flow_run():
-            summary = news_etl(raw_dir=str(raw_dir), warehouse_dir=str(warehouse), batch_size=batch_size)
+            summary = news_etl(
+                raw_dir=str(raw_dir), warehouse_dir=str(warehouse), batch_size=batch_size
+            )
     except WarehouseBusy as error:
         _fail(str(error), 3)
     paths = WarehousePaths(warehouse.resolve())
@@ -103,22 +105,35 @@ def _print_summary(paths: WarehousePaths, run_id: str) -> None:
         ).fetchone()
         totals = c.execute(
             "SELECT (SELECT count(*) FROM documents), "
-            "(SELECT count(*) FROM paragraphs WHERE is_boilerplate), (SELECT count(*) FROM mentions)"
+            "(SELECT count(*) FROM paragraphs WHERE is_boilerplate), "
+            "(SELECT count(*) FROM mentions)"
         ).fetchone()
     if run_row is not None and totals is not None:
         names = [
-            "files seen", "files processed", "files unchanged", "files rejected",
-            "articles loaded this run", "paragraphs removed this run", "mentions found this run",
-            "expectations passed", "expectations failed",
+            "files seen",
+            "files processed",
+            "files unchanged",
+            "files rejected",
+            "articles loaded this run",
+            "paragraphs removed this run",
+            "mentions found this run",
+            "expectations passed",
+            "expectations failed",
         ]
-        _print_rows(["this run", "count"], list(zip(names, run_row, strict=True)), title=f"Run {run_id}")
+        _print_rows(
+            ["this run", "count"], list(zip(names, run_row, strict=True)), title=f"Run {run_id}"
+        )
         _print_rows(
             ["warehouse", "count"],
-            [("articles", totals[0]), ("paragraphs removed as boilerplate", totals[1]), ("mentions", totals[2])],
+            [
+                ("articles", totals[0]),
+                ("paragraphs removed as boilerplate", totals[1]),
+                ("mentions", totals[2]),
+            ],
         )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -128,7 +143,9 @@ class OutputFormat(str, Enum):
 def sql(
     query: Annotated[str, typer.Argument(help="A SQL query, run read-only.")],
     warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
-    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
 ) -> None:
     """Run a read-only SQL query on the warehouse and print the result."""
     columns, rows = _query(WarehousePaths(warehouse.resolve()), query)
@@ -180,7 +197,8 @@ def names_review(
     columns, rows = _query(
         WarehousePaths(warehouse.resolve()),
         "SELECT surface, resembles_canonical, resembles_entity_id, round(score, 2) AS score, "
-        f"occurrences, document_count, example FROM name_candidates ORDER BY occurrences DESC, surface LIMIT {int(limit)}",
+        "occurrences, document_count, example FROM name_candidates "
+        f"ORDER BY occurrences DESC, surface LIMIT {int(limit)}",
     )
     if not rows:
         console.print("No name candidates to review.")

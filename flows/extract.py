@@ -93,7 +93,9 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> list[FileSc
             continue
         if source_format is None:
             scans.append(
-                FileScan(key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format")
+                FileScan(
+                    key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
+                )
             )
             continue
         entry = ledger.get(key)
@@ -154,13 +156,17 @@ def _split_jsonl(
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            rejections.append(Rejection(path, key, "malformed_json", f"{error.msg} at column {error.colno}"))
+            rejections.append(
+                Rejection(path, key, "malformed_json", f"{error.msg} at column {error.colno}")
+            )
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             rejections.append(Rejection(path, key, "missing_text", "no string field 'text'"))
             continue
 
-        def field_or(name: str, fallback: str | None, record: dict[str, object] = record) -> str | None:
+        def field_or(
+            name: str, fallback: str | None, record: dict[str, object] = record
+        ) -> str | None:
             value = record.get(name)
             return str(value) if value not in (None, "") else fallback
 

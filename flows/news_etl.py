@@ -50,7 +50,9 @@ from warehouse.loader import (  # noqa: E402
 )
 from warehouse.schema import ARTICLE_TABLES, FILES, RUNS, VALIDATIONS  # noqa: E402
 
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
+# Only tasks that touch files or the database retry; transforms are deterministic.
+IO_RETRIES = 2
+IO_RETRY_DELAYS = [1.0, 5.0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return [dict(row) for row in csv.DictReader(handle)]
 
 
-@task(cache_policy=NO_CACHE, **IO_RETRIES)
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def load_reference_data(seeds_dir: Path) -> ReferenceData:
     alias_rows = _read_csv(seeds_dir / "aliases.csv")
     return ReferenceData(
@@ -97,21 +99,27 @@ def load_reference_data(seeds_dir: Path) -> ReferenceData:
     )
 
 
-@task(cache_policy=NO_CACHE, **IO_RETRIES)
-def scan_raw_folder(raw_dir: Path, paths: WarehousePaths) -> tuple[list[FileScan], Manifest, dict[str, str]]:
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
+def scan_raw_folder(
+    raw_dir: Path, paths: WarehousePaths
+) -> tuple[list[FileScan], Manifest, dict[str, str]]:
     recover_staging(paths)
     ledger = read_ledger(paths)
     return scan_folder(raw_dir, ledger), read_manifest(raw_dir), known_hashes(paths)
 
 
-@task(cache_policy=NO_CACHE, **IO_RETRIES)
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) -> list[FileRead]:
     from transforms.records import SourceHints
 
-    return [read_file(s, manifest.hints.get(s.path, SourceHints()), max_bytes=max_bytes) for s in scans]
+    return [
+        read_file(s, manifest.hints.get(s.path, SourceHints()), max_bytes=max_bytes) for s in scans
+    ]
 
 
-def _file_row(read: FileRead, status: str, reason: str | None, detail: str, count: int) -> dict[str, Any]:
+def _file_row(
+    read: FileRead, status: str, reason: str | None, detail: str, count: int
+) -> dict[str, Any]:
     return {
         "path": read.scan.path,
         "sha256": read.sha256,
@@ -128,7 +136,9 @@ def _file_row(read: FileRead, status: str, reason: str | None, detail: str, coun
 
 
 @task(cache_policy=NO_CACHE)
-def transform_batch(reads: Sequence[FileRead], reference: ReferenceData, today: dt.date) -> BatchResult:
+def transform_batch(
+    reads: Sequence[FileRead], reference: ReferenceData, today: dt.date
+) -> BatchResult:
     context = ArticleContext(aliases=reference.aliases, outlets=reference.outlets, today=today)
     counts: Counter[str] = Counter()
     raws: list[RawArticle] = []
@@ -151,15 +161,29 @@ def transform_batch(reads: Sequence[FileRead], reference: ReferenceData, today: 
             files.append(_file_row(read, "rejected", read.failure, read.detail, 0))
             counts[f"files_rejected_{read.failure}"] += 1
         elif read.duplicate_of is not None:
-            files.append(_file_row(read, "duplicate", "duplicate_content", f"same content as {read.duplicate_of}", 0))
+            files.append(
+                _file_row(
+                    read,
+                    "duplicate",
+                    "duplicate_content",
+                    f"same content as {read.duplicate_of}",
+                    0,
+                )
+            )
             counts["files_duplicate"] += 1
         elif loaded_by_file[path]:
-            detail = "; ".join(f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip() for r in record_rejections)
+            detail = "; ".join(
+                f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip()
+                for r in record_rejections
+            )
             files.append(_file_row(read, "loaded", None, detail, loaded_by_file[path]))
             counts["files_loaded"] += 1
         else:
             first = record_rejections[0] if record_rejections else Rejection(path, "", "no_article")
-            detail = "; ".join(f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip() for r in record_rejections)
+            detail = "; ".join(
+                f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip()
+                for r in record_rejections
+            )
             files.append(_file_row(read, "rejected", first.reason, detail, 0))
             counts[f"files_rejected_{first.reason}"] += 1
     counts["articles_loaded"] += len(articles)
@@ -177,7 +201,7 @@ def transform_batch(reads: Sequence[FileRead], reference: ReferenceData, today: 
     return BatchResult(tuple(articles), tuple(files), counts)
 
 
-@task(cache_policy=NO_CACHE, **IO_RETRIES)
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def stage_batch(batch: BatchResult, paths: WarehousePaths, run_id: str, batch_number: int) -> int:
     """Write the batch's rows as Parquet parts under the run's staging folder."""
     staging = paths.staging_for(run_id)
@@ -249,9 +273,13 @@ def _validation_table(report: ValidationReport, run_id: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=VALIDATIONS.arrow_schema)
 
 
-@task(cache_policy=NO_CACHE, **IO_RETRIES)
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def load_warehouse(
-    paths: WarehousePaths, run_id: str, entities: pa.Table, run_row: dict[str, Any], report: ValidationReport
+    paths: WarehousePaths,
+    run_id: str,
+    entities: pa.Table,
+    run_row: dict[str, Any],
+    report: ValidationReport,
 ) -> None:
     load_run(
         paths,
@@ -321,8 +349,12 @@ def news_etl(
     # Transform and stage, batch by batch.
     for number, batch in enumerate(_batches([*to_read, *unreadable], size)):
         clock = time.perf_counter()
-        reads = read_files([s for s in batch if s.change != "unreadable"], manifest, settings.max_file_bytes)
-        reads += [FileRead(s, None, None, failure=s.reason) for s in batch if s.change == "unreadable"]
+        reads = read_files(
+            [s for s in batch if s.change != "unreadable"], manifest, settings.max_file_bytes
+        )
+        reads += [
+            FileRead(s, None, None, failure=s.reason) for s in batch if s.change == "unreadable"
+        ]
         reads = _mark_duplicates(reads, seen_hashes)
         timings["read"] = timings.get("read", 0.0) + time.perf_counter() - clock
         clock = time.perf_counter()
@@ -364,7 +396,9 @@ def news_etl(
         "mentions_found": counts["mentions_found"],
         "expectations_passed": validation.passed,
         "expectations_failed": validation.failed,
-        "counts_json": json.dumps({**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}, sort_keys=True),
+        "counts_json": json.dumps(
+            {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}, sort_keys=True
+        ),
         "report_path": str(report_path),
     }
 
@@ -377,7 +411,9 @@ def news_etl(
         clock = time.perf_counter()
         load_warehouse(paths, run_id, entities, run_row, validation)
         timings["load"] = time.perf_counter() - clock
-        message = f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
+        message = (
+            f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
+        )
 
     # Report.
     written = write_report(paths, run_row, validation, counts, report_path, loaded=not critical)
@@ -397,13 +433,19 @@ def _artifact_key(text: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", text.lower())
 
 
-def _publish_artifacts(run_row: dict[str, Any], counts: Counter[str], validation: ValidationReport, report: Path) -> None:
+def _publish_artifacts(
+    run_row: dict[str, Any], counts: Counter[str], validation: ValidationReport, report: Path
+) -> None:
     create_table_artifact(
         key=_artifact_key("news-etl-counts"),
         table=[{"step": key, "count": value} for key, value in sorted(counts.items())],
         description=f"newsetl run {run_row['run_id']}: counts per step",
     )
-    failed = [f"- `{o.table_name}.{o.expectation}` ({o.severity})" for o in validation.outcomes if not o.success]
+    failed = [
+        f"- `{o.table_name}.{o.expectation}` ({o.severity})"
+        for o in validation.outcomes
+        if not o.success
+    ]
     create_markdown_artifact(
         key=_artifact_key("news-etl-summary"),
         markdown="\n".join(

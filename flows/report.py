@@ -48,8 +48,10 @@ def bar_chart(bars: Sequence[Bar], *, unit: str = "", width: int = 560) -> Marku
         length = max(1.0, (width - label_width - 70) * bar.value / top)
         value = f"{bar.value:.0%}" if unit == "%" else f"{bar.value:g}"
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">{escape(bar.label[:28])}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{row_height - 6}" rx="2">'
+            f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">'
+            f"{escape(bar.label[:28])}</text>"
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" '
+            f'height="{row_height - 6}" rx="2">'
             f"<title>{escape(bar.label)}: {escape(value)} {escape(bar.note)}</title></rect>"
             f'<text x="{label_width + length + 6:.1f}" y="{y + 14}">{escape(value)}</text>'
         )
@@ -63,31 +65,53 @@ def _rows(connection: Any, query: str, *params: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _warehouse_view(paths: WarehousePaths) -> dict[str, Any]:
+#: What the report shows of the warehouse, one query per panel.
+REPORT_QUERIES = {
+    "documents": """
+        SELECT doc_id, regexp_extract(source_path, '[^/]+$') AS file, title, outlet,
+               published_date, dateline_place, language, quality_flags, mention_count,
+               removed_paragraph_count, paragraph_count
+        FROM documents ORDER BY source_path, record_key LIMIT 500""",
+    "by_outlet": """
+        SELECT coalesce(outlet, '(unknown)') AS k, count(*) AS n
+        FROM documents GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20""",
+    "by_language": """
+        SELECT language AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC, 1""",
+    "by_day": """
+        SELECT coalesce(CAST(published_date AS VARCHAR), '(no date)') AS k, count(*) AS n
+        FROM documents GROUP BY 1 ORDER BY 1 DESC LIMIT 30""",
+    "removed_by_outlet": """
+        SELECT coalesce(outlet, '(unknown)') AS k, avg(removed_char_share) AS n
+        FROM documents GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20""",
+    "paragraph_reasons": """
+        SELECT reason AS k, count(*) AS n FROM paragraphs WHERE is_boilerplate
+        GROUP BY 1 ORDER BY 2 DESC, 1""",
+    "paragraph_languages": """
+        SELECT language AS k, count(*) AS n FROM paragraphs GROUP BY 1 ORDER BY 2 DESC, 1""",
+    "entities": """
+        SELECT canonical AS k, count(*) AS n, count(DISTINCT surface) AS spellings,
+               string_agg(DISTINCT surface, ', ') AS surfaces
+        FROM mentions GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20""",
+    "candidates": """
+        SELECT * FROM name_candidates ORDER BY occurrences DESC, surface LIMIT 30""",
+    "flags": """
+        SELECT flag AS k, count(*) AS n
+        FROM (SELECT unnest(quality_flags) AS flag FROM documents) GROUP BY 1 ORDER BY 2 DESC, 1""",
+    "runs": """
+        SELECT run_id, started_at, status, files_seen, files_processed, files_rejected,
+               articles_loaded, expectations_failed
+        FROM runs ORDER BY started_at DESC LIMIT 15""",
+    "files": """
+        SELECT regexp_extract(path, '[^/]+$') AS file, status, reason, detail, article_count
+        FROM files WHERE status <> 'loaded' ORDER BY path LIMIT 200""",
+}
+
+
+def _warehouse_view(paths: WarehousePaths) -> dict[str, list[dict[str, Any]]]:
     if not paths.database.exists():
-        return {"documents": [], "by_outlet": [], "by_language": [], "by_day": [], "removed_by_outlet": [],
-                "entities": [], "candidates": [], "flags": [], "runs": [], "files": []}
-    with connect(paths, read_only=True) as c:
-        return {
-            "documents": _rows(
-                c,
-                "SELECT doc_id, regexp_extract(source_path, '[^/]+$') AS file, title, outlet, "
-                "published_date, dateline_place, language, quality_flags, mention_count, "
-                "removed_paragraph_count, paragraph_count FROM documents "
-                "ORDER BY source_path, record_key LIMIT 500",
-            ),
-            "by_outlet": _rows(c, "SELECT coalesce(outlet, '(unknown)') AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
-            "by_language": _rows(c, "SELECT language AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC"),
-            "by_day": _rows(c, "SELECT coalesce(CAST(published_date AS VARCHAR), '(no date)') AS k, count(*) AS n FROM documents GROUP BY 1 ORDER BY 1 DESC LIMIT 30"),
-            "removed_by_outlet": _rows(c, "SELECT coalesce(outlet, '(unknown)') AS k, avg(removed_char_share) AS n FROM documents GROUP BY 1 ORDER BY 2 DESC LIMIT 20"),
-            "paragraph_reasons": _rows(c, "SELECT reason AS k, count(*) AS n FROM paragraphs WHERE is_boilerplate GROUP BY 1 ORDER BY 2 DESC"),
-            "paragraph_languages": _rows(c, "SELECT language AS k, count(*) AS n FROM paragraphs GROUP BY 1 ORDER BY 2 DESC"),
-            "entities": _rows(c, "SELECT canonical AS k, count(*) AS n, count(DISTINCT surface) AS spellings, string_agg(DISTINCT surface, ', ') AS surfaces FROM mentions GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),
-            "candidates": _rows(c, "SELECT * FROM name_candidates ORDER BY occurrences DESC, surface LIMIT 30"),
-            "flags": _rows(c, "SELECT flag AS k, count(*) AS n FROM (SELECT unnest(quality_flags) AS flag FROM documents) GROUP BY 1 ORDER BY 2 DESC"),
-            "runs": _rows(c, "SELECT run_id, started_at, status, files_seen, files_processed, files_rejected, articles_loaded, expectations_failed FROM runs ORDER BY started_at DESC LIMIT 15"),
-            "files": _rows(c, "SELECT regexp_extract(path, '[^/]+$') AS file, status, reason, detail, article_count FROM files WHERE status <> 'loaded' ORDER BY path LIMIT 200"),
-        }
+        return {name: [] for name in REPORT_QUERIES}
+    with connect(paths, read_only=True) as connection:
+        return {name: _rows(connection, query) for name, query in REPORT_QUERIES.items()}
 
 
 def _bars(rows: Sequence[dict[str, Any]]) -> list[Bar]:
@@ -109,10 +133,14 @@ def write_report(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
     )
     rejected_reasons = sorted(
-        (k.removeprefix("files_rejected_"), v) for k, v in counts.items() if k.startswith("files_rejected_")
+        (k.removeprefix("files_rejected_"), v)
+        for k, v in counts.items()
+        if k.startswith("files_rejected_")
     )
     dropped_reasons = sorted(
-        (k.removeprefix("articles_dropped_"), v) for k, v in counts.items() if k.startswith("articles_dropped_")
+        (k.removeprefix("articles_dropped_"), v)
+        for k, v in counts.items()
+        if k.startswith("articles_dropped_")
     )
     trend = list(reversed(view["runs"]))
     html = environment.get_template("report.html").render(
@@ -132,7 +160,9 @@ def write_report(
             "reasons": bar_chart(_bars(view.get("paragraph_reasons", []))),
             "entities": bar_chart(_bars(view["entities"])),
             "flags": bar_chart(_bars(view["flags"])),
-            "trend": bar_chart([Bar(str(r["run_id"])[:16], float(r["articles_loaded"] or 0)) for r in trend]),
+            "trend": bar_chart(
+                [Bar(str(r["run_id"])[:16], float(r["articles_loaded"] or 0)) for r in trend]
+            ),
         },
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         counts_json=json.dumps(dict(counts), sort_keys=True),

@@ -45,7 +45,9 @@ def document_rows(articles: Sequence[Article], run_id: str) -> Iterable[dict[str
             "author": article.metadata.author,
             "language": article.language.lang,
             "language_confidence": article.language.confidence,
-            "language_shares": [{"lang": lang, "share": share} for lang, share in article.language_shares],
+            "language_shares": [
+                {"lang": lang, "share": share} for lang, share in article.language_shares
+            ],
             "raw_text": article.raw_text,
             "clean_text": article.clean_text,
             "normalized_text": article.normalized_text,

@@ -30,7 +30,8 @@ def _doc(run: PipelineRun, prefix: str, column: str) -> object:
 
 def _paragraph_reason(run: PipelineRun, prefix: str, text_like: str) -> list[tuple[object, ...]]:
     return run.query(
-        "SELECT p.is_boilerplate, p.reason, p.language FROM paragraphs p JOIN documents d USING (doc_id) "
+        "SELECT p.is_boilerplate, p.reason, p.language "
+        "FROM paragraphs p JOIN documents d USING (doc_id) "
         "WHERE d.source_path LIKE ? AND p.text LIKE ? ORDER BY p.position",
         [f"%/{prefix}_%", text_like],
     )
@@ -41,7 +42,9 @@ def test_run_loads_every_sample_and_every_table_exists(sample_run: PipelineRun) 
     for table in TABLES:
         sample_run.query(f"SELECT count(*) FROM {table}")
     assert sample_run.query("SELECT count(*) FROM documents") == [(5,)]
-    assert sample_run.query("SELECT count(*), count(*) FILTER (status = 'loaded') FROM files") == [(5, 5)]
+    assert sample_run.query("SELECT count(*), count(*) FILTER (status = 'loaded') FROM files") == [
+        (5, 5)
+    ]
 
 
 def test_every_sample_is_english(sample_run: PipelineRun) -> None:
@@ -73,29 +76,41 @@ def test_003_turan_dateline_caption_and_end_marks(sample_run: PipelineRun) -> No
     assert clean.startswith("On November 21, Russian Foreign and Defense Ministers")
 
 
-def test_004_title_once_and_everything_after_leave_a_review_removed(sample_run: PipelineRun) -> None:
+def test_004_title_once_and_everything_after_leave_a_review_removed(
+    sample_run: PipelineRun,
+) -> None:
     assert _doc(sample_run, "004", "title") == "Russian military contingent in Karabakh"
     clean = str(_doc(sample_run, "004", "clean_text"))
     assert "Russian military contingent in Karabakh" not in clean
     assert clean.rstrip().endswith("influence broader regional dynamics.")
     tail = sample_run.query(
-        "SELECT p.is_boilerplate, p.language, p.text FROM paragraphs p JOIN documents d USING (doc_id) "
-        "WHERE d.source_path LIKE '%/004_%' AND p.position >= (SELECT min(position) FROM paragraphs q "
+        "SELECT p.is_boilerplate, p.language, p.text "
+        "FROM paragraphs p JOIN documents d USING (doc_id) "
+        "WHERE d.source_path LIKE '%/004_%' "
+        "AND p.position >= (SELECT min(position) FROM paragraphs q "
         "WHERE q.doc_id = p.doc_id AND q.text = 'Leave a review') ORDER BY p.position"
     )
     assert len(tail) == 11
     assert all(row[0] for row in tail)
     languages = {str(row[2]): row[1] for row in tail}
     assert languages["Əziz Bakı şəhəri sakini!"] == "az"
-    assert languages["Siz də Qlobal İqlim Dəyişmələri ilə mübarizəyə öz töhfənizi verə bilərsiniz"] == "az"
+    assert (
+        languages["Siz də Qlobal İqlim Dəyişmələri ilə mübarizəyə öz töhfənizi verə bilərsiniz"]
+        == "az"
+    )
     assert languages["Дорогой житель города Баку!"] == "ru"
-    assert languages["Вы тоже можете внести свой вклад в борьбу с глобальным изменением климата"] == "ru"
+    assert (
+        languages["Вы тоже можете внести свой вклад в борьбу с глобальным изменением климата"]
+        == "ru"
+    )
 
 
 def _entities(run: PipelineRun, surface_like: str) -> set[object]:
     return {
         row[0]
-        for row in run.query("SELECT DISTINCT entity_id FROM mentions WHERE surface LIKE ?", [surface_like])
+        for row in run.query(
+            "SELECT DISTINCT entity_id FROM mentions WHERE surface LIKE ?", [surface_like]
+        )
     }
 
 
@@ -127,23 +142,34 @@ def test_mentions_link_spellings_to_one_entity(sample_run: PipelineRun) -> None:
 
 def test_mention_offsets_point_at_their_surface(sample_run: PipelineRun) -> None:
     mismatches = sample_run.query(
-        'SELECT m.surface FROM mentions m JOIN documents d USING (doc_id) WHERE '
-        'CASE m.text_field WHEN \'clean_text\' THEN substr(d.clean_text, m.start + 1, m."end" - m.start) '
+        "SELECT m.surface FROM mentions m JOIN documents d USING (doc_id) WHERE "
+        "CASE m.text_field "
+        "WHEN 'clean_text' THEN substr(d.clean_text, m.start + 1, m.\"end\" - m.start) "
         'ELSE substr(d.raw_text, m.start + 1, m."end" - m.start) END <> m.surface'
     )
     assert mismatches == []
 
 
-def test_002_scraper_damage_repaired_and_flagged_and_nothing_else_changed(sample_run: PipelineRun) -> None:
+def test_002_scraper_damage_repaired_and_flagged_and_nothing_else_changed(
+    sample_run: PipelineRun,
+) -> None:
     flags = _doc(sample_run, "002", "quality_flags")
     assert "scraper_damage" in list(flags)  # type: ignore[arg-type]
     clean = str(_doc(sample_run, "002", "clean_text"))
     raw = str(_doc(sample_run, "002", "raw_text"))
-    for damaged, repaired in (("Īccording", "According"), ("īelarus", "Belarus"), ("Įxperts", "Experts")):
+    for damaged, repaired in (
+        ("Īccording", "According"),
+        ("īelarus", "Belarus"),
+        ("Įxperts", "Experts"),
+    ):
         assert damaged not in clean
         assert repaired in clean
     expected = raw.strip()
-    for damaged, repaired in (("Īccording", "According"), ("īelarus", "Belarus"), ("Įxperts", "Experts")):
+    for damaged, repaired in (
+        ("Īccording", "According"),
+        ("īelarus", "Belarus"),
+        ("Įxperts", "Experts"),
+    ):
         expected = expected.replace(damaged, repaired)
     # "Īs" has three fits (As, Is, Us): a word list cannot decide, so it stays and is flagged.
     assert clean == expected
@@ -178,7 +204,17 @@ def test_second_run_changes_nothing_and_changed_file_replaces_its_article(
     data_tables = ("files", "documents", "paragraphs", "mentions", "entities")
 
     def snapshot() -> dict[str, list[tuple[object, ...]]]:
-        return {t: sorted(run.query(f"SELECT * EXCLUDE (run_id) FROM {t}" if t in ("files", "documents") else f"SELECT * FROM {t}"), key=repr) for t in data_tables}
+        return {
+            t: sorted(
+                run.query(
+                    f"SELECT * EXCLUDE (run_id) FROM {t}"
+                    if t in ("files", "documents")
+                    else f"SELECT * FROM {t}"
+                ),
+                key=repr,
+            )
+            for t in data_tables
+        }
 
     before = snapshot()
     second = run_pipeline(raw_dir, warehouse_dir)
@@ -189,18 +225,23 @@ def test_second_run_changes_nothing_and_changed_file_replaces_its_article(
 
     # A changed file replaces its article, paragraphs and mentions; nothing is duplicated.
     target = next(raw_dir.glob("004_*.txt"))
-    target.write_text(target.read_text(encoding="utf-8").replace("Karabakh", "Garabagh"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("Karabakh", "Garabagh"), encoding="utf-8"
+    )
     os.utime(target, ns=(1, 1))  # a different mtime even on coarse clocks
     third = run_pipeline(raw_dir, warehouse_dir)
     assert third.exit_code == 0
     assert third.counts["articles_loaded"] == 1
     assert run.query("SELECT count(*) FROM documents") == [(5,)]
     doc_surfaces = run.query(
-        "SELECT count(*) FILTER (surface LIKE '%Karabakh%'), count(*) FILTER (surface LIKE '%Garabagh%') "
+        "SELECT count(*) FILTER (surface LIKE '%Karabakh%'), "
+        "count(*) FILTER (surface LIKE '%Garabagh%') "
         "FROM mentions JOIN documents USING (doc_id) WHERE source_path LIKE '%/004_%'"
     )
     assert doc_surfaces[0][0] == 0 and doc_surfaces[0][1] > 0
-    assert run.query("SELECT count(*) - count(DISTINCT (doc_id, position)) FROM paragraphs") == [(0,)]
+    assert run.query("SELECT count(*) - count(DISTINCT (doc_id, position)) FROM paragraphs") == [
+        (0,)
+    ]
 
 
 def test_critical_failure_leaves_warehouse_untouched_and_exit_code_says_so(
@@ -214,7 +255,9 @@ def test_critical_failure_leaves_warehouse_untouched_and_exit_code_says_so(
 
     # A stricter contract that the samples break: every article must have a publication date.
     suites = tmp_path / "suites"
-    shutil.copytree(ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(
+        ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
     documents_suite = suites / "documents.json"
     import json
 
@@ -244,20 +287,34 @@ def test_critical_failure_leaves_warehouse_untouched_and_exit_code_says_so(
 def test_cli_sql_and_report_on_the_sample_warehouse(sample_run: PipelineRun) -> None:
     newsetl = [sys.executable, "-m", "flows"]
     result = subprocess.run(
-        [*newsetl, "sql", "SELECT count(*) AS n FROM documents", "--warehouse", str(sample_run.warehouse_dir), "--format", "csv"],
-        capture_output=True, text=True, check=False,
+        [
+            *newsetl,
+            "sql",
+            "SELECT count(*) AS n FROM documents",
+            "--warehouse",
+            str(sample_run.warehouse_dir),
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["n", "5"]
     report = subprocess.run(
         [*newsetl, "report", "--warehouse", str(sample_run.warehouse_dir)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert report.returncode == 0
     assert report.stdout.strip().endswith("latest.html")
     bad = subprocess.run(
         [*newsetl, "sql", "SELEC nonsense", "--warehouse", str(sample_run.warehouse_dir)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 2
     assert "query failed" in bad.stderr and "Traceback" not in bad.stderr
@@ -265,8 +322,19 @@ def test_cli_sql_and_report_on_the_sample_warehouse(sample_run: PipelineRun) -> 
 
 def test_cli_run_on_a_missing_folder_says_why(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "flows", "run", "--raw-dir", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "run",
+            "--raw-dir",
+            str(tmp_path / "nope"),
+            "--warehouse",
+            str(tmp_path / "w"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr

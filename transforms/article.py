@@ -18,9 +18,9 @@ from transforms.language import aggregate_language, detect_languages
 from transforms.metadata import OutletDirectory, extract_metadata
 from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize_text
 from transforms.records import (
+    RAW_TEXT_FIELD,
     UNDETERMINED,
     Article,
-    RAW_TEXT_FIELD,
     LanguageGuess,
     Mention,
     Paragraph,
@@ -108,7 +108,10 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
     text = repaired.text
     # Offsets of each stripped line in the repaired text, so every paragraph can be found again.
     spans = [
-        (m.start() + len(m.group()) - len(m.group().lstrip()), m.end() - len(m.group()) + len(m.group().rstrip()))
+        (
+            m.start() + len(m.group()) - len(m.group().lstrip()),
+            m.end() - len(m.group()) + len(m.group().rstrip()),
+        )
         for m in _LINE.finditer(text)
     ]
     lines = [text[start:end] for start, end in spans]
@@ -220,7 +223,10 @@ def process_articles(
     rejections: list[Rejection] = []
     for raw in raws:
         result = process_article(raw, context)
-        (articles if isinstance(result, Article) else rejections).append(result)
+        if isinstance(result, Article):
+            articles.append(result)
+        else:
+            rejections.append(result)
     return articles, rejections
 
 

@@ -72,7 +72,9 @@ class LedgerEntry:
 
 
 @contextlib.contextmanager
-def connect(paths: WarehousePaths, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    paths: WarehousePaths, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a lock held by another process becomes ``WarehouseBusy``."""
     if not read_only:
         paths.root.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,9 @@ def read_ledger(paths: WarehousePaths) -> dict[str, LedgerEntry]:
     if not paths.database.exists():
         return {}
     with connect(paths, read_only=True) as connection:
-        tables = {r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
         if "files" not in tables:
             return {}
         rows = connection.execute(
@@ -127,7 +131,9 @@ def known_hashes(paths: WarehousePaths) -> dict[str, str]:
     if not paths.database.exists():
         return {}
     with connect(paths, read_only=True) as connection:
-        tables = {r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
         if "files" not in tables:
             return {}
         rows = connection.execute(
@@ -157,7 +163,8 @@ def load_run(
             files_part = staging / FILES.name
             if any(files_part.glob("*.parquet")):
                 connection.execute(
-                    f"CREATE TEMP TABLE run_files AS SELECT * FROM read_parquet('{_parquet_glob(files_part)}')"
+                    "CREATE TEMP TABLE run_files AS SELECT * FROM read_parquet(?)",
+                    [_parquet_glob(files_part)],
                 )
                 # Every processed file loses its previous articles; the new ones come next.
                 connection.execute(
@@ -166,7 +173,8 @@ def load_run(
                 )
                 for table in ARTICLE_TABLES:
                     connection.execute(
-                        f"DELETE FROM {table.name} WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
+                        f"DELETE FROM {table.name} "
+                        "WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
                     )
                 connection.execute("INSERT OR REPLACE INTO files SELECT * FROM run_files")
                 for table in ARTICLE_TABLES:
@@ -175,7 +183,8 @@ def load_run(
                         columns = ", ".join(f'"{c}"' for c in table.column_names)
                         connection.execute(
                             f"INSERT OR REPLACE INTO {table.name} ({columns}) "
-                            f"SELECT {columns} FROM read_parquet('{_parquet_glob(part)}')"
+                            f"SELECT {columns} FROM read_parquet(?)",
+                            [_parquet_glob(part)],
                         )
                 connection.execute("DROP TABLE run_files")
                 connection.execute("DROP TABLE replaced_docs")
@@ -183,7 +192,9 @@ def load_run(
             connection.execute(f"DELETE FROM {ENTITIES.name}")
             connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
             connection.register("validations_in", validations)
-            connection.execute(f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in")
+            connection.execute(
+                f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in"
+            )
             connection.register("run_in", run_row)
             connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
             connection.execute("COMMIT")
@@ -220,7 +231,8 @@ def recover_staging(paths: WarehousePaths) -> list[str]:
     if paths.database.exists():
         with connect(paths, read_only=True) as connection:
             tables = {
-                r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+                r[0]
+                for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
             if RUNS.name in tables:
                 committed = {r[0] for r in connection.execute("SELECT run_id FROM runs").fetchall()}

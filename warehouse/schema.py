@@ -31,9 +31,7 @@ class Table:
 
     @property
     def arrow_schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(c.name, c.arrow, nullable=c.nullable) for c in self.columns]
-        )
+        return pa.schema([pa.field(c.name, c.arrow, nullable=c.nullable) for c in self.columns])
 
     @property
     def column_names(self) -> list[str]:
@@ -44,7 +42,9 @@ class Table:
             f'"{c.name}" {c.sql}{"" if c.nullable else " NOT NULL"}' for c in self.columns
         )
         key = ", ".join(f'"{k}"' for k in self.key)
-        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n    {columns},\n    PRIMARY KEY ({key})\n)"
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.name} (\n    {columns},\n    PRIMARY KEY ({key})\n)"
+        )
 
 
 _STR = pa.string()

@@ -338,3 +338,56 @@ def test_cli_run_on_a_missing_folder_says_why(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_input_is_accounted_for_and_the_rest_loads(
+    prefect_server: None, tmp_path: Path
+) -> None:
+    raw_dir = copy_seed_articles(tmp_path / "articles")
+    sample = next(raw_dir.glob("000_*.txt")).read_text(encoding="utf-8")
+    (raw_dir / "empty.txt").write_bytes(b"")
+    (raw_dir / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04")
+    (raw_dir / "cp1251.txt").write_bytes(
+        "Министр иностранных дел России Сергей Лавров встретился с коллегой в Баку.".encode(
+            "cp1251"
+        )
+    )
+    (raw_dir / "utf16.txt").write_bytes(sample.encode("utf-16"))
+    (raw_dir / "copy of 000 — Карабах.txt").write_text(sample, encoding="utf-8")
+    (raw_dir / "feed.jsonl").write_text(
+        '{"text": "Lavrov met Bayramov in Baku on Monday to discuss the peace process.", '
+        '"outlet": "APA", "published": "2024-05-01"}\n{broken\n',
+        encoding="utf-8",
+    )
+    (raw_dir / "chrome-only.txt").write_text("Leave a review\n\nFollow us on social networks\n")
+    (raw_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (raw_dir / "loop").symlink_to(raw_dir / "loop")
+    warehouse_dir = tmp_path / "warehouse"
+
+    summary = run_pipeline(raw_dir, warehouse_dir)
+    run = PipelineRun(raw_dir, warehouse_dir, summary)
+    assert summary.exit_code == 0, summary.message
+    files = {
+        Path(str(p)).name: (s, r) for p, s, r in run.query("SELECT path, status, reason FROM files")
+    }
+    assert files["empty.txt"] == ("rejected", "empty_file")
+    assert files["binary.txt"] == ("rejected", "binary_or_undecodable")
+    assert files["cp1251.txt"][0] == "loaded"
+    assert files["copy of 000 — Карабах.txt"] == ("duplicate", "duplicate_content")
+    assert files["feed.jsonl"][0] == "loaded"
+    assert files["chrome-only.txt"][0] == "rejected"
+    assert files["notes.pdf"] == ("rejected", "unsupported_format")
+    assert files["loop"] == ("rejected", "symlink_loop")
+    # utf16.txt holds the same text as 000 but other bytes: a second article, not a duplicate.
+    assert files["utf16.txt"][0] == "loaded"
+    assert len(files) == 5 + 9
+    languages = dict(
+        run.query("SELECT regexp_extract(source_path, '[^/]+$'), language FROM documents")
+    )
+    assert languages["cp1251.txt"] == "ru"
+    assert run.query(
+        "SELECT outlet, published_date FROM documents WHERE source_path LIKE '%feed.jsonl'"
+    ) == [("APA", dt.date(2024, 5, 1))]
+    assert "malformed_json" in str(
+        run.query("SELECT detail FROM files WHERE path LIKE '%feed.jsonl'")[0][0]
+    )

@@ -166,18 +166,23 @@ def find_dateline(
     if match is None:
         return None
     parts = [p.strip() for p in re.split(r"[/,()]", match.group("prefix")) if p.strip()]
-    if not 2 <= len(parts) <= 4:
+    if not 2 <= len(parts) <= 5:
         return None
-    place = published = outlet = None
+    place = outlet = None
+    rest: list[str] = []
     for part in parts:
         if outlet is None and (found := outlets.canonical(part)):
             outlet = found
-        elif published is None and (date := parse_date(part, today=today)):
-            published = date
-        elif place is None and len(part.split()) <= 3 and (found := resolve_place(part)):
+        elif (
+            place is None and not rest and len(part.split()) <= 3 and (found := resolve_place(part))
+        ):
             place = found
         else:
-            return None
+            rest.append(part)
+    # Whatever is neither place nor outlet must be the date ("November 23, 2020" spans parts).
+    published = parse_date(", ".join(rest), today=today) if rest else None
+    if rest and published is None:
+        return None
     if sum(x is not None for x in (place, published, outlet)) < 2:
         return None
     return Dateline(place, published, outlet, match.end())

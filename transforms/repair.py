@@ -20,7 +20,9 @@ from wordfreq import zipf_frequency
 from transforms.records import RepairResult
 
 # Control characters and bidi overrides never belong in article text; \n and \t stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _LINE_BREAKS = re.compile(r"\r\n?|\u2028|\u2029|\x85")
 
 # A word that starts with a Latin letter carrying a diacritic, followed only by plain ASCII
@@ -128,6 +130,9 @@ def repair_text(text: str) -> RepairResult:
         fix_latin_ligatures=False,
         fix_character_width=False,
         remove_terminal_escapes=True,
+        # Line breaks and control characters are ours to handle below, and to count apart.
+        fix_line_breaks=False,
+        remove_control_chars=False,
     )
     if fixed != text:
         repairs.append("mojibake_or_unicode")

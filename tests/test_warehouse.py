@@ -145,3 +145,12 @@ def test_recovery_publishes_a_committed_run_left_in_staging(tmp_path: Path) -> N
     _stage(paths, "r1", DOCUMENTS.name, [_document("d1", "/a.txt", "r1", "one")])
     assert recover_staging(paths) == []
     assert (paths.parquet / "documents" / "run_id=r1" / "part-00000.parquet").exists()
+
+
+def test_table_reference_is_up_to_date() -> None:
+    from warehouse.schema import describe_markdown
+
+    readme = Path(__file__).resolve().parents[1] / "warehouse" / "README.md"
+    assert readme.read_text(encoding="utf-8") == describe_markdown(), (
+        "regenerate with: .venv/bin/python -m warehouse.schema > warehouse/README.md"
+    )

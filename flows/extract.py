@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flows.settings import MANIFEST_NAME, SUPPORTED_SUFFIXES
 from transforms.records import RawArticle, Rejection, SourceHints
@@ -187,13 +188,16 @@ def _extract_html(
     # trafilatura does HTML well: body, title, date, author, site name, scripts dropped.
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        text, with_metadata=True, include_comments=False, include_tables=False, as_dict=True
+    extracted = trafilatura.bare_extraction(
+        text, with_metadata=True, include_comments=False, include_tables=False
     )
-    body = (document or {}).get("text") if isinstance(document, dict) else None
+    if extracted is None:
+        document: dict[str, Any] = {}
+    else:
+        document = extracted if isinstance(extracted, dict) else extracted.as_dict()
+    body = document.get("text")
     if not body:
         return (), (Rejection(path, "", "no_article_in_html", "trafilatura found no main text"),)
-    assert isinstance(document, dict)
 
     def meta(name: str, fallback: str | None) -> str | None:
         value = document.get(name)

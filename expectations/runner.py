@@ -5,6 +5,9 @@ a ``meta.name`` (the ``validations.expectation`` value) and a GX ``severity``: a
 ``critical`` expectation stops the load; a failed ``warning`` loads and is flagged.
 Run-time values (today's date, the run's document ids, the entity ids) come in as GX suite
 parameters (``{"$PARAMETER": name}`` in a suite).
+
+A row-level expectation may also carry ``meta.quarantine: true``: the rows that break it are
+moved out of the run (to the ``rejects`` table) and the rest loads; see ``expectations/README.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ import pandas as pd
 SUITES_DIR = Path(__file__).resolve().parent
 CRITICAL = "critical"
 WARNING = "warning"
+#: What a failed expectation did to the run (``validations.action``).
+STOPPED_LOAD = "stopped_load"
+QUARANTINED = "quarantined"
+FLAGGED = "flagged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,14 @@ class ExpectationOutcome:
     element_count: int | None
     unexpected_count: int | None
     details: str
+    quarantine: bool = False
+    #: Positions (0-based) in the validated frame of the rows that broke the expectation.
+    unexpected_rows: tuple[int, ...] = ()
+    action: str | None = None
+
+    @property
+    def stops_load(self) -> bool:
+        return not self.success and self.severity == CRITICAL and self.action != QUARANTINED
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +66,7 @@ class ValidationReport:
 
     @property
     def critical_failures(self) -> tuple[ExpectationOutcome, ...]:
-        return tuple(o for o in self.outcomes if not o.success and o.severity == CRITICAL)
+        return tuple(o for o in self.outcomes if o.stops_load)
 
     @property
     def warnings(self) -> tuple[ExpectationOutcome, ...]:
@@ -120,8 +135,9 @@ def validate_table(
         expectations=[dict(e) for e in suite_document["expectations"]],
         meta=dict(suite_document.get("meta", {})),
     )
-    result = _batch(table, frame).validate(
-        suite, expectation_parameters=dict(parameters), result_format="SUMMARY"
+    # COMPLETE lists the index of every failing row: quarantine needs them all.
+    result = _batch(table, frame.reset_index(drop=True)).validate(
+        suite, expectation_parameters=dict(parameters), result_format="COMPLETE"
     )
     outcomes = []
     for item in result.results:
@@ -129,17 +145,24 @@ def validate_table(
         kwargs = config.kwargs
         column = kwargs.get("column") or ",".join(kwargs.get("column_list", [])) or None
         exception = (item.exception_info or {}).get("exception_message")
+        severity = str(getattr(config.severity, "value", config.severity))
+        success = bool(item.success)
         outcomes.append(
             ExpectationOutcome(
                 table_name=table,
                 expectation=str(config.meta.get("name") or config.type),
                 expectation_type=config.type,
                 column_name=column,
-                severity=str(getattr(config.severity, "value", config.severity)),
-                success=bool(item.success),
+                severity=severity,
+                success=success,
                 element_count=item.result.get("element_count"),
                 unexpected_count=item.result.get("unexpected_count"),
                 details=f"error: {exception}" if exception else _details(item.result),
+                quarantine=bool(config.meta.get("quarantine")),
+                unexpected_rows=tuple(
+                    int(i) for i in item.result.get("unexpected_index_list") or ()
+                ),
+                action=None if success else (STOPPED_LOAD if severity == CRITICAL else FLAGGED),
             )
         )
     return outcomes

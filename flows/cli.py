@@ -26,7 +26,7 @@ names_app = typer.Typer(no_args_is_help=True, help="Review spellings of known en
 app.add_typer(names_app, name="names")
 # Piped output (scripts, CI logs) gets wide tables instead of an 80-column wrap.
 console = Console(width=None if sys.stdout.isatty() else 200)
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 RawDir = Annotated[Path, typer.Option("--raw-dir", help="Folder of raw article files.")]
 WarehouseDir = Annotated[Path, typer.Option("--warehouse", help="Warehouse folder.")]

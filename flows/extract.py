@@ -124,10 +124,17 @@ def read_file(scan: FileScan, hints: SourceHints, *, max_bytes: int) -> FileRead
     """Read, hash and decode one file, and split it into raw articles."""
     if scan.size_bytes is not None and scan.size_bytes > max_bytes:
         return FileRead(scan, None, None, failure="too_large", detail=f"{scan.size_bytes} bytes")
+    path = Path(scan.path)
     try:
-        data = Path(scan.path).read_bytes()
+        data = path.read_bytes()
+        after = path.stat()
     except OSError as error:
         return FileRead(scan, None, None, failure=_os_reason(error), detail=str(error))
+    unchanged = (after.st_size, after.st_mtime_ns) == (scan.size_bytes, scan.mtime_ns)
+    if not unchanged or len(data) != after.st_size:
+        # A scraper is still writing it: the next run reads it whole (the ledger keeps the scan's
+        # stat, which no longer matches).
+        return FileRead(scan, None, None, failure="changed_while_reading")
     sha256 = hashlib.sha256(data).hexdigest()
     if not data.strip():
         return FileRead(scan, sha256, None, failure="empty_file")

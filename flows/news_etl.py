@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
@@ -31,24 +30,32 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import get_run_context  # noqa: E402
 
-from expectations.runner import ValidationReport, validate_tables  # noqa: E402
-from flows.extract import FileRead, FileScan, Manifest, read_file, read_manifest, scan_folder  # noqa: E402
-from flows.quality import validation_parameters  # noqa: E402
+from expectations.runner import ValidationReport  # noqa: E402
+from flows.extract import (  # noqa: E402
+    FileRead,
+    FileScan,
+    Manifest,
+    read_file,
+    read_manifest,
+    scan_folder,
+)
 from flows.report import write_report  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from flows.tables import article_tables, entity_table, file_rows  # noqa: E402
+from flows.tables import article_tables, entity_table, file_rows, to_arrow  # noqa: E402
+from flows.validate import RunValidation, validate_staged_run  # noqa: E402
 from transforms.article import ArticleContext, process_articles  # noqa: E402
 from transforms.metadata import OutletDirectory  # noqa: E402
 from transforms.names import AliasIndex, build_alias_index  # noqa: E402
-from transforms.records import Article, RawArticle, Rejection  # noqa: E402
+from transforms.records import Article, RawArticle, Rejection, SourceHints  # noqa: E402
 from warehouse.loader import (  # noqa: E402
     WarehousePaths,
     known_hashes,
     load_run,
     read_ledger,
     recover_staging,
+    run_lock,
 )
-from warehouse.schema import ARTICLE_TABLES, FILES, RUNS, VALIDATIONS  # noqa: E402
+from warehouse.schema import FILES, REJECTS, RUNS, VALIDATIONS  # noqa: E402
 
 # Only tasks that touch files or the database retry; transforms are deterministic.
 IO_RETRIES = 2
@@ -66,6 +73,7 @@ class ReferenceData:
 class BatchResult:
     articles: tuple[Article, ...]
     files: tuple[dict[str, Any], ...]
+    rejects: tuple[dict[str, Any], ...]
     counts: Counter[str]
 
 
@@ -76,7 +84,7 @@ class RunSummary:
     exit_code: int
     report_path: str
     message: str
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, float] = field(default_factory=dict)  # counts, and seconds_<step>
     critical_failures: tuple[str, ...] = ()
 
 
@@ -87,6 +95,9 @@ def new_run_id(now: dt.datetime) -> str:
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [dict(row) for row in csv.DictReader(handle)]
+
+
+# --- extract -------------------------------------------------------------------------------
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
@@ -103,6 +114,7 @@ def load_reference_data(seeds_dir: Path) -> ReferenceData:
 def scan_raw_folder(
     raw_dir: Path, paths: WarehousePaths
 ) -> tuple[list[FileScan], Manifest, dict[str, str]]:
+    """Finish what a killed run left, then list the folder against the files ledger."""
     recover_staging(paths)
     ledger = read_ledger(paths)
     return scan_folder(raw_dir, ledger), read_manifest(raw_dir), known_hashes(paths)
@@ -110,11 +122,29 @@ def scan_raw_folder(
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) -> list[FileRead]:
-    from transforms.records import SourceHints
+    reads = []
+    for scan in scans:
+        if scan.change == "unreadable":
+            reads.append(FileRead(scan, None, None, failure=scan.reason))
+        else:
+            hints = manifest.hints.get(scan.path, SourceHints())
+            reads.append(read_file(scan, hints, max_bytes=max_bytes))
+    return reads
 
-    return [
-        read_file(s, manifest.hints.get(s.path, SourceHints()), max_bytes=max_bytes) for s in scans
-    ]
+
+def mark_duplicates(reads: Sequence[FileRead], seen: dict[str, str]) -> list[FileRead]:
+    """Exact duplicate content under another name is recorded as a duplicate of the first."""
+    marked = []
+    for read in reads:
+        if read.sha256 and read.failure is None:
+            first = seen.setdefault(read.sha256, read.scan.path)
+            if first != read.scan.path:
+                read = replace(read, duplicate_of=first)
+        marked.append(read)
+    return marked
+
+
+# --- transform ------------------------------------------------------------------------------
 
 
 def _file_row(
@@ -135,57 +165,46 @@ def _file_row(
     }
 
 
-@task(cache_policy=NO_CACHE)
-def transform_batch(
-    reads: Sequence[FileRead], reference: ReferenceData, today: dt.date
-) -> BatchResult:
-    context = ArticleContext(aliases=reference.aliases, outlets=reference.outlets, today=today)
+def _describe(rejections: Sequence[Rejection]) -> str:
+    return "; ".join(
+        f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip() for r in rejections
+    )
+
+
+def file_outcomes(
+    reads: Sequence[FileRead], articles: Sequence[Article], rejections: Sequence[Rejection]
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """One ``files`` row per file read, and the per-reason counts."""
     counts: Counter[str] = Counter()
-    raws: list[RawArticle] = []
-    for read in reads:
-        if read.failure is None and read.duplicate_of is None:
-            raws.extend(read.articles)
-    articles, rejections = process_articles(raws, context)
     rejected_by_file: dict[str, list[Rejection]] = {}
     for rejection in rejections:
         rejected_by_file.setdefault(rejection.source_path, []).append(rejection)
     loaded_by_file = Counter(a.source_path for a in articles)
-
-    files = []
+    rows = []
     for read in reads:
         path = read.scan.path
-        record_rejections = list(read.rejections) + rejected_by_file.get(path, [])
-        for rejection in record_rejections:
+        refused = [*read.rejections, *rejected_by_file.get(path, [])]
+        for rejection in refused:
             counts[f"articles_dropped_{rejection.reason}"] += 1
         if read.failure is not None:
-            files.append(_file_row(read, "rejected", read.failure, read.detail, 0))
+            rows.append(_file_row(read, "rejected", read.failure, read.detail, 0))
             counts[f"files_rejected_{read.failure}"] += 1
         elif read.duplicate_of is not None:
-            files.append(
-                _file_row(
-                    read,
-                    "duplicate",
-                    "duplicate_content",
-                    f"same content as {read.duplicate_of}",
-                    0,
-                )
-            )
+            detail = f"same content as {read.duplicate_of}"
+            rows.append(_file_row(read, "duplicate", "duplicate_content", detail, 0))
             counts["files_duplicate"] += 1
         elif loaded_by_file[path]:
-            detail = "; ".join(
-                f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip()
-                for r in record_rejections
-            )
-            files.append(_file_row(read, "loaded", None, detail, loaded_by_file[path]))
+            rows.append(_file_row(read, "loaded", None, _describe(refused), loaded_by_file[path]))
             counts["files_loaded"] += 1
         else:
-            first = record_rejections[0] if record_rejections else Rejection(path, "", "no_article")
-            detail = "; ".join(
-                f"{r.record_key or 'article'}: {r.reason} {r.detail}".strip()
-                for r in record_rejections
-            )
-            files.append(_file_row(read, "rejected", first.reason, detail, 0))
-            counts[f"files_rejected_{first.reason}"] += 1
+            reason = refused[0].reason if refused else "no_article"
+            rows.append(_file_row(read, "rejected", reason, _describe(refused), 0))
+            counts[f"files_rejected_{reason}"] += 1
+    return rows, counts
+
+
+def article_counts(articles: Sequence[Article]) -> Counter[str]:
+    counts: Counter[str] = Counter()
     counts["articles_loaded"] += len(articles)
     for article in articles:
         counts[f"language_{article.language.lang}"] += 1
@@ -198,19 +217,52 @@ def transform_batch(
                 counts["paragraphs_kept"] += 1
         for flag in article.quality_flags:
             counts[f"flag_{flag}"] += 1
-    return BatchResult(tuple(articles), tuple(files), counts)
+    return counts
+
+
+@task(cache_policy=NO_CACHE)
+def transform_batch(
+    reads: Sequence[FileRead], reference: ReferenceData, today: dt.date, run_id: str
+) -> BatchResult:
+    context = ArticleContext(aliases=reference.aliases, outlets=reference.outlets, today=today)
+    raws: list[RawArticle] = [
+        article
+        for read in reads
+        if read.failure is None and read.duplicate_of is None
+        for article in read.articles
+    ]
+    articles, rejections = process_articles(raws, context)
+    files, counts = file_outcomes(reads, articles, rejections)
+    counts.update(article_counts(articles))
+    record_rejections = [r for read in reads for r in read.rejections] + rejections
+    rejects = tuple(
+        {
+            "run_id": run_id,
+            "source_path": r.source_path,
+            "record_key": r.record_key,
+            "doc_id": None,
+            "stage": "transform",
+            "reason": r.reason,
+            "detail": r.detail or None,
+        }
+        for r in record_rejections
+    )
+    return BatchResult(tuple(articles), tuple(files), rejects, counts)
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
 def stage_batch(batch: BatchResult, paths: WarehousePaths, run_id: str, batch_number: int) -> int:
     """Write the batch's rows as Parquet parts under the run's staging folder."""
-    staging = paths.staging_for(run_id)
-    tables = {FILES.name: file_rows(batch.files, run_id), **article_tables(batch.articles, run_id)}
+    tables = {
+        FILES.name: file_rows(batch.files, run_id),
+        REJECTS.name: to_arrow(REJECTS, batch.rejects),
+        **article_tables(batch.articles, run_id),
+    }
     written = 0
     for name, table in tables.items():
         if table.num_rows == 0:
             continue
-        folder = staging / name
+        folder = paths.staging_for(run_id) / name
         folder.mkdir(parents=True, exist_ok=True)
         part = folder / f"part-{batch_number:05d}.parquet"
         pq.write_table(table, part.with_suffix(".tmp"))
@@ -219,15 +271,7 @@ def stage_batch(batch: BatchResult, paths: WarehousePaths, run_id: str, batch_nu
     return written
 
 
-def _staged_frame(paths: WarehousePaths, run_id: str, name: str, schema: pa.Schema) -> pd.DataFrame:
-    folder = paths.staging_for(run_id) / name
-    parts = sorted(folder.glob("*.parquet")) if folder.exists() else []
-    table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else schema.empty_table()
-    frame = table.to_pandas()
-    for column in table.schema:
-        if pa.types.is_date(column.type):
-            frame[column.name] = pd.to_datetime(frame[column.name])
-    return frame
+# --- validate -------------------------------------------------------------------------------
 
 
 @task(cache_policy=NO_CACHE)
@@ -238,39 +282,41 @@ def validate_run(
     entities: pa.Table,
     today: dt.date,
     suites_dir: Path,
-) -> ValidationReport:
-    frames = {
-        table.name: _staged_frame(paths, run_id, table.name, table.arrow_schema)
-        for table in (FILES, *ARTICLE_TABLES)
-    }
-    frames["entities"] = entities.to_pandas()
-    parameters = validation_parameters(
-        doc_ids=frames["documents"]["doc_id"].tolist(),
+) -> RunValidation:
+    return validate_staged_run(
+        paths,
+        run_id,
+        entities=entities,
         alias_rows=reference.alias_rows,
         entity_ids=[e.entity_id for e in reference.aliases.entities],
         today=today,
+        suites_dir=suites_dir,
     )
-    present = {name: frame for name, frame in frames.items() if len(frame) or name == "entities"}
-    return validate_tables(present, parameters, suites_dir)
 
 
-def _validation_table(report: ValidationReport, run_id: str) -> pa.Table:
-    rows = [
-        {
-            "run_id": run_id,
-            "table_name": o.table_name,
-            "expectation": o.expectation,
-            "expectation_type": o.expectation_type,
-            "column_name": o.column_name,
-            "severity": o.severity,
-            "success": o.success,
-            "element_count": o.element_count,
-            "unexpected_count": o.unexpected_count,
-            "details": o.details,
-        }
-        for o in report.outcomes
-    ]
-    return pa.Table.from_pylist(rows, schema=VALIDATIONS.arrow_schema)
+def validation_rows(report: ValidationReport, run_id: str) -> pa.Table:
+    return to_arrow(
+        VALIDATIONS,
+        (
+            {
+                "run_id": run_id,
+                "table_name": o.table_name,
+                "expectation": o.expectation,
+                "expectation_type": o.expectation_type,
+                "column_name": o.column_name,
+                "severity": o.severity,
+                "success": o.success,
+                "element_count": o.element_count,
+                "unexpected_count": o.unexpected_count,
+                "details": o.details,
+                "action": o.action,
+            }
+            for o in report.outcomes
+        ),
+    )
+
+
+# --- load and report ------------------------------------------------------------------------
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
@@ -285,26 +331,62 @@ def load_warehouse(
         paths,
         run_id,
         entities=entities,
-        run_row=pa.Table.from_pylist([run_row], schema=RUNS.arrow_schema),
-        validations=_validation_table(report, run_id),
+        run_row=to_arrow(RUNS, [run_row]),
+        validations=validation_rows(report, run_id),
     )
 
 
-def _batches(items: Sequence[FileScan], size: int) -> Iterator[Sequence[FileScan]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
+def publish_report(
+    paths: WarehousePaths,
+    run_row: dict[str, Any],
+    report: ValidationReport,
+    counts: Counter[str],
+    loaded: bool,
+) -> Path:
+    written = write_report(
+        paths, run_row, report, counts, Path(run_row["report_path"]), loaded=loaded
+    )
+    _publish_artifacts(run_row, counts, report, written)
+    return written
 
 
-def _mark_duplicates(reads: list[FileRead], seen: dict[str, str]) -> list[FileRead]:
-    """Exact duplicate content under another name is recorded as a duplicate of the first."""
-    marked = []
-    for read in reads:
-        if read.sha256 and read.failure is None:
-            first = seen.setdefault(read.sha256, read.scan.path)
-            if first != read.scan.path:
-                read = replace(read, duplicate_of=first)
-        marked.append(read)
-    return marked
+def _artifact_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]", "-", text.lower())
+
+
+def _publish_artifacts(
+    run_row: dict[str, Any], counts: Counter[str], report: ValidationReport, path: Path
+) -> None:
+    create_table_artifact(
+        key=_artifact_key("news-etl-counts"),
+        table=[{"step": key, "count": value} for key, value in sorted(counts.items())],
+        description=f"newsetl run {run_row['run_id']}: counts per step",
+    )
+    failed = [
+        f"- `{o.table_name}.{o.expectation}` ({o.severity}, {o.action})"
+        for o in report.outcomes
+        if not o.success
+    ]
+    create_markdown_artifact(
+        key=_artifact_key("news-etl-summary"),
+        markdown="\n".join(
+            [
+                f"# newsetl run `{run_row['run_id']}`: {run_row['status']}",
+                f"- articles loaded: {run_row['articles_loaded']}",
+                f"- files seen / processed / rejected: {run_row['files_seen']} / "
+                f"{run_row['files_processed']} / {run_row['files_rejected']}",
+                f"- articles refused: {run_row['articles_rejected']}",
+                f"- paragraphs removed as boilerplate: {run_row['paragraphs_removed']}",
+                f"- mentions found: {run_row['mentions_found']}",
+                f"- expectations passed / failed: {report.passed} / {report.failed}",
+                *(["", "Failed expectations:", *failed] if failed else []),
+                "",
+                f"Report: `{path}`",
+            ]
+        ),
+        description="newsetl run summary",
+    )
 
 
 def _flow_run_id() -> str | None:
@@ -312,6 +394,32 @@ def _flow_run_id() -> str | None:
         return str(get_run_context().flow_run.id)  # type: ignore[union-attr]
     except Exception:  # pragma: no cover - outside a flow run there is no id to record
         return None
+
+
+def _batches(items: Sequence[FileScan], size: int) -> Iterator[Sequence[FileScan]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _StepClock:
+    """Seconds spent per step, summed over batches."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._step: tuple[str, float] | None = None
+
+    def start(self, step: str) -> None:
+        self.stop()
+        self._step = (step, time.perf_counter())
+
+    def stop(self) -> None:
+        if self._step is not None:
+            step, started = self._step
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
+            self._step = None
+
+
+# --- the flow -------------------------------------------------------------------------------
 
 
 @flow(name="news_etl", log_prints=True)
@@ -325,61 +433,96 @@ def news_etl(
     settings = Settings(raw_dir=Path(raw_dir), warehouse_dir=Path(warehouse_dir))
     if suites_dir:
         settings = replace(settings, suites_dir=Path(suites_dir))
-    size = batch_size or settings.batch_size
+    paths = WarehousePaths(settings.warehouse_dir.resolve())
+    with run_lock(paths):
+        return _run(settings, paths, batch_size or settings.batch_size)
+
+
+def _run(settings: Settings, paths: WarehousePaths, batch_size: int) -> RunSummary:
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
     today = started.date()
     run_id = new_run_id(started)
-    paths = WarehousePaths(settings.warehouse_dir.resolve())
     counts: Counter[str] = Counter()
-    timings: dict[str, float] = {}
+    clock = _StepClock()
 
-    # Extract: which files are new or changed.
-    clock = time.perf_counter()
+    # Extract: what is new or changed since the last run.
+    clock.start("scan")
     reference = load_reference_data(settings.seeds_dir)
     scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
+    to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
     counts["files_seen"] = len(scans)
-    to_read = [s for s in scans if s.change in ("new", "changed")]
-    unreadable = [s for s in scans if s.change == "unreadable"]
-    counts["files_unchanged"] = sum(s.change == "unchanged" for s in scans)
-    counts["files_new"] = sum(s.change == "new" for s in scans)
-    counts["files_changed"] = sum(s.change == "changed" for s in scans)
-    timings["scan"] = time.perf_counter() - clock
+    counts["files_processed"] = len(to_process)
+    for change in ("new", "changed", "unchanged"):
+        counts[f"files_{change}"] = sum(s.change == change for s in scans)
 
-    # Transform and stage, batch by batch.
-    for number, batch in enumerate(_batches([*to_read, *unreadable], size)):
-        clock = time.perf_counter()
-        reads = read_files(
-            [s for s in batch if s.change != "unreadable"], manifest, settings.max_file_bytes
-        )
-        reads += [
-            FileRead(s, None, None, failure=s.reason) for s in batch if s.change == "unreadable"
-        ]
-        reads = _mark_duplicates(reads, seen_hashes)
-        timings["read"] = timings.get("read", 0.0) + time.perf_counter() - clock
-        clock = time.perf_counter()
-        result = transform_batch(reads, reference, today)
-        timings["transform"] = timings.get("transform", 0.0) + time.perf_counter() - clock
+    # Transform and stage, batch by batch: memory holds one batch.
+    for number, batch in enumerate(_batches(to_process, batch_size)):
+        clock.start("read")
+        reads = mark_duplicates(read_files(batch, manifest, settings.max_file_bytes), seen_hashes)
+        clock.start("transform")
+        result = transform_batch(reads, reference, today, run_id)
         counts.update(result.counts)
-        clock = time.perf_counter()
+        clock.start("stage")
         stage_batch(result, paths, run_id, number)
-        timings["stage"] = timings.get("stage", 0.0) + time.perf_counter() - clock
-    counts["files_processed"] = len(to_read) + len(unreadable)
 
-    # Validate the staged run.
-    clock = time.perf_counter()
+    # Validate the staged run; broken articles are quarantined, the rest goes on.
+    clock.start("validate")
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
     validation = validate_run(paths, run_id, reference, entities, today, settings.suites_dir)
-    timings["validate"] = time.perf_counter() - clock
-    counts["expectations_passed"] = validation.passed
-    counts["expectations_failed"] = validation.failed
-    files_rejected = sum(v for k, v in counts.items() if k.startswith("files_rejected_"))
-
-    report_path = paths.reports / f"run-{run_id}.html"
-    critical = tuple(f"{o.table_name}.{o.expectation}" for o in validation.critical_failures)
+    report = validation.report
+    if validation.quarantined_docs:
+        counts["articles_loaded"] -= validation.quarantined_docs
+        counts["articles_quarantined"] = validation.quarantined_docs
+    counts["expectations_passed"] = report.passed
+    counts["expectations_failed"] = report.failed
+    critical = tuple(f"{o.table_name}.{o.expectation}" for o in report.critical_failures)
     status = "failed_validation" if critical else "loaded"
-    run_row = {
+
+    # Load: all or nothing; a critical failure leaves the warehouse as it was.
+    clock.start("load")
+    run_row = _run_row(run_id, started, status, settings, counts, report, clock.seconds, paths)
+    if critical:
+        shutil.rmtree(paths.staging_for(run_id), ignore_errors=True)
+        message = "not loaded: critical expectations failed: " + ", ".join(critical)
+        logger.error(message)
+    else:
+        load_warehouse(paths, run_id, entities, run_row, report)
+        message = (
+            f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
+        )
+
+    # Report.
+    clock.start("report")
+    written = publish_report(paths, run_row, report, counts, not critical)
+    clock.stop()
+    return RunSummary(
+        run_id=run_id,
+        status=status,
+        exit_code=1 if critical else 0,
+        report_path=str(written),
+        message=message,
+        counts={**counts, **{f"seconds_{k}": round(v, 3) for k, v in clock.seconds.items()}},
+        critical_failures=critical,
+    )
+
+
+def _run_row(
+    run_id: str,
+    started: dt.datetime,
+    status: str,
+    settings: Settings,
+    counts: Counter[str],
+    report: ValidationReport,
+    seconds: dict[str, float],
+    paths: WarehousePaths,
+) -> dict[str, Any]:
+    def total(prefix: str) -> int:
+        return sum(v for k, v in counts.items() if k.startswith(prefix))
+
+    timings = {f"seconds_{k}": round(v, 3) for k, v in seconds.items()}
+    return {
         "run_id": run_id,
         "flow_run_id": _flow_run_id(),
         "started_at": started,
@@ -389,78 +532,13 @@ def news_etl(
         "files_seen": counts["files_seen"],
         "files_processed": counts["files_processed"],
         "files_unchanged": counts["files_unchanged"],
-        "files_rejected": files_rejected,
+        "files_rejected": total("files_rejected_"),
         "articles_loaded": counts["articles_loaded"],
-        "articles_rejected": sum(v for k, v in counts.items() if k.startswith("articles_dropped_")),
+        "articles_rejected": total("articles_dropped_") + counts["articles_quarantined"],
         "paragraphs_removed": counts["paragraphs_removed"],
         "mentions_found": counts["mentions_found"],
-        "expectations_passed": validation.passed,
-        "expectations_failed": validation.failed,
-        "counts_json": json.dumps(
-            {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}, sort_keys=True
-        ),
-        "report_path": str(report_path),
+        "expectations_passed": report.passed,
+        "expectations_failed": report.failed,
+        "counts_json": json.dumps({**counts, **timings}, sort_keys=True),
+        "report_path": str(paths.reports / f"run-{run_id}.html"),
     }
-
-    # Load: all or nothing; a critical failure leaves the warehouse as it was.
-    if critical:
-        shutil.rmtree(paths.staging_for(run_id), ignore_errors=True)
-        message = "not loaded: critical expectations failed: " + ", ".join(critical)
-        logger.error(message)
-    else:
-        clock = time.perf_counter()
-        load_warehouse(paths, run_id, entities, run_row, validation)
-        timings["load"] = time.perf_counter() - clock
-        message = (
-            f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
-        )
-
-    # Report.
-    written = write_report(paths, run_row, validation, counts, report_path, loaded=not critical)
-    _publish_artifacts(run_row, counts, validation, written)
-    return RunSummary(
-        run_id=run_id,
-        status=status,
-        exit_code=1 if critical else 0,
-        report_path=str(written),
-        message=message,
-        counts=dict(counts),
-        critical_failures=critical,
-    )
-
-
-def _artifact_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9-]", "-", text.lower())
-
-
-def _publish_artifacts(
-    run_row: dict[str, Any], counts: Counter[str], validation: ValidationReport, report: Path
-) -> None:
-    create_table_artifact(
-        key=_artifact_key("news-etl-counts"),
-        table=[{"step": key, "count": value} for key, value in sorted(counts.items())],
-        description=f"newsetl run {run_row['run_id']}: counts per step",
-    )
-    failed = [
-        f"- `{o.table_name}.{o.expectation}` ({o.severity})"
-        for o in validation.outcomes
-        if not o.success
-    ]
-    create_markdown_artifact(
-        key=_artifact_key("news-etl-summary"),
-        markdown="\n".join(
-            [
-                f"# newsetl run `{run_row['run_id']}`: {run_row['status']}",
-                f"- articles loaded: {run_row['articles_loaded']}",
-                f"- files seen / processed / rejected: {run_row['files_seen']} / "
-                f"{run_row['files_processed']} / {run_row['files_rejected']}",
-                f"- paragraphs removed as boilerplate: {run_row['paragraphs_removed']}",
-                f"- mentions found: {run_row['mentions_found']}",
-                f"- expectations passed / failed: {validation.passed} / {validation.failed}",
-                *(["", "Failed expectations:", *failed] if failed else []),
-                "",
-                f"Report: `{report}`",
-            ]
-        ),
-        description="newsetl run summary",
-    )

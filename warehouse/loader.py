@@ -9,6 +9,9 @@ input changes nothing and a changed file replaces its article.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import fcntl
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from warehouse.schema import (
     DOCUMENTS,
     ENTITIES,
     FILES,
+    REJECTS,
     RUNS,
     SCHEMA_VERSION,
     TABLES,
@@ -30,10 +34,15 @@ from warehouse.schema import (
 )
 
 DATABASE_NAME = "news.duckdb"
+RUN_LOCK_NAME = ".newsetl-run.lock"
 
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse's write lock."""
+
+
+class WarehouseTooNew(RuntimeError):
+    """The warehouse was written by a newer newsetl than this one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,33 @@ class WarehousePaths:
 
     def published_for(self, run_id: str, table: str) -> Path:
         return self.parquet / table / f"run_id={run_id}"
+
+
+@contextlib.contextmanager
+def run_lock(paths: WarehousePaths) -> Iterator[None]:
+    """One run at a time per warehouse; a second one is refused with who holds the lock.
+
+    An OS file lock: it goes away with the process, so a killed run never leaves it behind.
+    """
+    paths.root.mkdir(parents=True, exist_ok=True)
+    with (paths.root / RUN_LOCK_NAME).open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseBusy(
+                f"another newsetl run is loading {paths.root} ({holder}); "
+                "it was left alone: try again when it has finished"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +129,12 @@ def connect(
 
 
 def migrate(connection: duckdb.DuckDBPyConnection) -> int:
-    """Create what is missing and record the schema version; returns the version found before."""
+    """Bring the warehouse to ``SCHEMA_VERSION`` in place; returns the version found before.
+
+    Schema changes are additive (the stable names only ever grow): a missing table is created,
+    a missing column is added (nullable, so old rows stay valid). Call inside a transaction or
+    on a fresh connection; it is idempotent.
+    """
     connection.execute(
         "CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
     )
@@ -101,13 +142,34 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
         "SELECT value FROM warehouse_meta WHERE key = 'schema_version'"
     ).fetchone()
     found = int(row[0]) if row else 0
+    if found > SCHEMA_VERSION:
+        raise WarehouseTooNew(
+            f"this warehouse has schema version {found}; this newsetl knows up to "
+            f"{SCHEMA_VERSION}: upgrade newsetl"
+        )
+    existing = {
+        (table, column)
+        for table, column in connection.execute(
+            "SELECT table_name, column_name FROM duckdb_columns()"
+        ).fetchall()
+    }
+    existing_tables = {table for table, _ in existing}
     for table in TABLES:
-        connection.execute(table.ddl())
+        if table.name not in existing_tables:
+            connection.execute(table.ddl())
+            continue
+        for column in table.columns:
+            if (table.name, column.name) not in existing:
+                connection.execute(
+                    f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql}'
+                )
     for name, query in VIEWS.items():
         connection.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
-    connection.execute(
-        "INSERT OR REPLACE INTO warehouse_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-    )
+    if found != SCHEMA_VERSION:
+        connection.execute(
+            "INSERT OR REPLACE INTO warehouse_meta VALUES ('schema_version', ?)",
+            [str(SCHEMA_VERSION)],
+        )
     return found
 
 
@@ -157,9 +219,9 @@ def load_run(
     """Apply a staged run in one transaction; the staging folder is published after commit."""
     staging = paths.staging_for(run_id)
     with connect(paths) as connection:
-        migrate(connection)
         connection.execute("BEGIN TRANSACTION")
         try:
+            migrate(connection)
             files_part = staging / FILES.name
             if any(files_part.glob("*.parquet")):
                 connection.execute(
@@ -186,6 +248,12 @@ def load_run(
                             f"SELECT {columns} FROM read_parquet(?)",
                             [_parquet_glob(part)],
                         )
+                rejects_part = staging / REJECTS.name
+                if any(rejects_part.glob("*.parquet")):
+                    connection.execute(
+                        f"INSERT OR REPLACE INTO {REJECTS.name} SELECT * FROM read_parquet(?)",
+                        [_parquet_glob(rejects_part)],
+                    )
                 connection.execute("DROP TABLE run_files")
                 connection.execute("DROP TABLE replaced_docs")
             connection.register("entities_in", entities)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-#: Bumped whenever the DDL changes; ``migrate`` brings an older warehouse up to it.
-SCHEMA_VERSION = 1
+#: Bumped whenever the DDL changes; ``warehouse.loader.migrate`` brings an older warehouse up
+#: to it (see the README's migration notes).
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +202,29 @@ VALIDATIONS = Table(
         Column("element_count", pa.int64(), "BIGINT"),
         Column("unexpected_count", pa.int64(), "BIGINT"),
         Column("details", _STR, "VARCHAR"),
+        # What the failure did: "stopped_load", "quarantined" (rows moved to rejects), "flagged".
+        Column("action", _STR, "VARCHAR"),
+    ),
+)
+
+REJECTS = Table(
+    "rejects",
+    grain="one row per article or record a run refused, and why",
+    key=("run_id", "source_path", "record_key", "reason"),
+    columns=(
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+        Column("source_path", _STR, "VARCHAR", nullable=False),
+        Column("record_key", _STR, "VARCHAR", nullable=False),
+        Column("doc_id", _STR, "VARCHAR"),
+        Column("stage", _STR, "VARCHAR", nullable=False),  # "transform" | "validation"
+        Column("reason", _STR, "VARCHAR", nullable=False),
+        Column("detail", _STR, "VARCHAR"),
     ),
 )
 
 #: Tables whose rows a run produces per article batch (staged as Parquet, validated, loaded).
 ARTICLE_TABLES = (DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATE_OCCURRENCES)
-TABLES = (FILES, *ARTICLE_TABLES, ENTITIES, RUNS, VALIDATIONS)
+TABLES = (FILES, *ARTICLE_TABLES, REJECTS, ENTITIES, RUNS, VALIDATIONS)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 VIEWS = {

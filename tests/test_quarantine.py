@@ -1,0 +1,172 @@
+"""Quarantine: articles that break row-level expectations leave the run, the rest loads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from expectations.runner import QUARANTINED
+from flows.validate import read_staged, validate_staged_run
+from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline
+from warehouse.loader import WarehousePaths
+from warehouse.schema import DOCUMENTS, ENTITIES, FILES, PARAGRAPHS, REJECTS
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def _stage(
+    paths: WarehousePaths, run_id: str, table: pa.Schema, name: str, rows: list[dict[str, object]]
+) -> None:
+    folder = paths.staging_for(run_id) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=table), folder / "part-00000.parquet")
+
+
+def _document(doc_id: str, **overrides: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "doc_id": doc_id,
+        "source_path": f"/raw/{doc_id}.txt",
+        "record_key": "",
+        "language": "en",
+        "language_confidence": 0.99,
+        "published_date": dt.date(2024, 4, 23),
+        "raw_text": "Body text.",
+        "clean_text": "Body text.",
+        "normalized_text": "Body text.",
+        "outlet": "News.Az",
+        "run_id": "r1",
+    }
+    row.update(overrides)
+    return row
+
+
+def _paragraph(doc_id: str, language: str = "en") -> dict[str, object]:
+    return {
+        "doc_id": doc_id,
+        "position": 0,
+        "text": "Body text.",
+        "language": language,
+        "language_confidence": 0.9,
+        "is_boilerplate": False,
+        "reason": "body",
+    }
+
+
+def test_a_broken_batch_is_quarantined_by_the_named_expectations(tmp_path: Path) -> None:
+    paths = WarehousePaths(tmp_path)
+    good = [f"good{i}" for i in range(7)]
+    broken = {"empty": {"clean_text": ""}, "future": {"published_date": dt.date(2099, 1, 1)}}
+    documents = [_document(d) for d in good] + [_document(d, **o) for d, o in broken.items()]
+    documents.append(_document("badlang"))
+    _stage(paths, "r1", DOCUMENTS.arrow_schema, "documents", documents)
+    paragraphs = [_paragraph(str(d["doc_id"])) for d in documents[:-1]] + [
+        _paragraph("badlang", "xx")
+    ]
+    _stage(paths, "r1", PARAGRAPHS.arrow_schema, "paragraphs", paragraphs)
+    files = [
+        {
+            "path": d["source_path"],
+            "sha256": "0" * 64,
+            "status": "loaded",
+            "article_count": 1,
+            "run_id": "r1",
+        }
+        for d in documents
+    ]
+    _stage(paths, "r1", FILES.arrow_schema, "files", files)
+
+    result = validate_staged_run(
+        paths,
+        "r1",
+        entities=ENTITIES.arrow_schema.empty_table(),
+        alias_rows=[],
+        entity_ids=[],
+        today=TODAY,
+        suites_dir=ROOT / "expectations",
+    )
+    assert result.quarantined_docs == 3
+    assert result.report.critical_failures == ()
+    actions = {
+        (o.table_name, o.expectation): o.action for o in result.report.outcomes if not o.success
+    }
+    assert actions == {
+        ("documents", "clean_text_not_empty"): QUARANTINED,
+        ("documents", "published_date_range"): QUARANTINED,
+        ("paragraphs", "language_accepted"): QUARANTINED,
+    }
+    assert sorted(read_staged(paths, "r1", "documents")["doc_id"].to_pylist()) == good
+    assert sorted(read_staged(paths, "r1", "paragraphs")["doc_id"].to_pylist()) == good
+    rejects = read_staged(paths, "r1", REJECTS.name).to_pylist()
+    assert {(r["doc_id"], r["reason"]) for r in rejects} == {
+        ("empty", "expectation:documents.clean_text_not_empty"),
+        ("future", "expectation:documents.published_date_range"),
+        ("badlang", "expectation:paragraphs.language_accepted"),
+    }
+    statuses = {
+        r["path"]: (r["status"], r["reason"]) for r in read_staged(paths, "r1", "files").to_pylist()
+    }
+    assert statuses["/raw/future.txt"] == ("rejected", "quarantined")
+    assert statuses["/raw/good0.txt"] == ("loaded", None)
+
+
+def test_too_many_broken_articles_stop_the_run_instead(tmp_path: Path) -> None:
+    paths = WarehousePaths(tmp_path)
+    documents = [_document("a", clean_text=""), _document("b", clean_text=""), _document("c")]
+    _stage(paths, "r1", DOCUMENTS.arrow_schema, "documents", documents)
+    result = validate_staged_run(
+        paths,
+        "r1",
+        entities=ENTITIES.arrow_schema.empty_table(),
+        alias_rows=[],
+        entity_ids=[],
+        today=TODAY,
+        suites_dir=ROOT / "expectations",
+    )
+    assert result.quarantined_docs == 0
+    assert [o.expectation for o in result.report.critical_failures] == ["clean_text_not_empty"]
+
+
+@pytest.mark.e2e
+def test_flow_quarantines_and_loads_the_rest(prefect_server: None, tmp_path: Path) -> None:
+    raw_dir = copy_seed_articles(tmp_path / "articles")
+    suites = tmp_path / "suites"
+    shutil.copytree(
+        ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    suite_path = suites / "documents.json"
+    suite = json.loads(suite_path.read_text(encoding="utf-8"))
+    # A contract that one sample breaks: this outlet's articles are refused row by row.
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_not_be_in_set",
+            "kwargs": {"column": "outlet", "value_set": ["Modern.az"]},
+            "severity": "critical",
+            "meta": {"name": "outlet_not_blocked", "quarantine": True},
+        }
+    )
+    suite_path.write_text(json.dumps(suite), encoding="utf-8")
+    warehouse_dir = tmp_path / "warehouse"
+    summary = run_pipeline(raw_dir, warehouse_dir, suites_dir=str(suites))
+    run = PipelineRun(raw_dir, warehouse_dir, summary)
+    assert summary.exit_code == 0
+    assert run.query("SELECT count(*) FROM documents") == [(4,)]
+    assert run.query("SELECT count(*) FROM documents WHERE outlet = 'Modern.az'") == [(0,)]
+    assert run.query("SELECT stage, reason FROM rejects") == [
+        ("validation", "expectation:documents.outlet_not_blocked")
+    ]
+    assert run.query("SELECT status, reason FROM files WHERE path LIKE '%000_%'") == [
+        ("rejected", "quarantined")
+    ]
+    assert run.query(
+        "SELECT success, action FROM validations WHERE expectation = 'outlet_not_blocked'"
+    ) == [(False, QUARANTINED)]
+    assert run.query(
+        "SELECT count(*) FROM paragraphs p JOIN files f ON f.path LIKE '%000_%' "
+        "JOIN documents d ON d.doc_id = p.doc_id AND d.source_path = f.path"
+    ) == [(0,)]

@@ -19,7 +19,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR  # noqa: E402
-from warehouse.loader import WarehouseBusy, WarehousePaths, connect  # noqa: E402
+from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 names_app = typer.Typer(no_args_is_help=True, help="Review spellings of known entities.")
@@ -71,6 +71,12 @@ def run(
     """Run the pipeline on a folder of raw articles (new or changed files only)."""
     if not raw_dir.is_dir():
         _fail(f"raw folder {raw_dir} does not exist or is not a folder")
+    paths = WarehousePaths(warehouse.resolve())
+    try:
+        with run_lock(paths):
+            pass  # fail fast, before Prefect starts; the flow takes the lock for real
+    except WarehouseBusy as error:
+        _fail(str(error), 3)
     from flows.news_etl import news_etl
     from flows.runtime import quiet_flow_run
 
@@ -81,7 +87,6 @@ def run(
             )
     except WarehouseBusy as error:
         _fail(str(error), 3)
-    paths = WarehousePaths(warehouse.resolve())
     if summary.exit_code == 0:
         _print_summary(paths, summary.run_id)
     console.print(f"report: {summary.report_path}")
@@ -177,12 +182,13 @@ def serve(
     cron: Annotated[str, typer.Option(help="Cron schedule.")] = "0 * * * *",
     raw_dir: RawDir = DEFAULT_RAW_DIR,
     warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "news-etl-hourly",
 ) -> None:
     """Serve the flow on a schedule (needs a Prefect server: see the README)."""
     from flows.news_etl import news_etl
 
     news_etl.serve(
-        name="news-etl-hourly",
+        name=name,
         cron=cron,
         parameters={"raw_dir": str(raw_dir.resolve()), "warehouse_dir": str(warehouse.resolve())},
     )

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transforms import language
 from transforms.language import (
     DEFAULT_ENGINE,
     DEFAULT_LANGUAGES,
@@ -91,6 +92,52 @@ def test_both_engines_on_sentences(engine: str, text: str, expected: str) -> Non
 )
 def test_confusable_neighbours(text: str, expected: str) -> None:
     assert detect_language(text).lang == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        # Words an n-gram model finds as French as English, Russian as Ukrainian: the lexicon
+        # layer (wordfreq's lists) knows which language uses them.
+        ("information", "en"),
+        ("kitchen", "en"),
+        ("говорит", "ru"),
+        ("которые", "ru"),
+        ("також", "uk"),
+        ("beaucoup", "fr"),
+        ("nicht", "de"),
+        ("değil", "tr"),
+    ],
+)
+def test_single_words(word: str, expected: str) -> None:
+    guess = detect_language(word)
+    assert guess.lang == expected
+    assert guess.confidence <= 0.88  # a single word is never certain
+
+
+def test_a_sentence_the_lexicon_decides_does_not_need_the_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_engine(texts: object, candidates: object) -> list[dict[str, float]]:
+        raise AssertionError("the engine was asked")
+
+    monkeypatch.setitem(language._ENGINE_SCORES, "lingua", no_engine)
+    text = "The ministers agreed that the talks would continue next week in the capital."
+    assert detect_language(text) == LanguageGuess("en", 0.99)
+    # Turkish against Azerbaijani is never the lexicon's call (az has no list of its own).
+    with pytest.raises(AssertionError, match="engine was asked"):
+        detect_language("Bakan, görüşmelerin önümüzdeki hafta başlayacağını söyledi.")
+
+
+def test_turkish_read_as_windows_1252_is_still_turkish() -> None:
+    text = "Yukarýda yazýlý fiillerden dolayý önemli bir hasar meydana gelmiþtir."
+    assert detect_language(text).lang == "tr"
+
+
+@pytest.mark.parametrize("languages", [["en", "es"], ["ru", "bg"], ["az", "tr", "it"]])
+def test_languages_without_a_word_list_still_work(languages: list[str]) -> None:
+    text = "Hola, el presidente dijo que las negociaciones empezarán la próxima semana."
+    assert detect_language(text, languages=languages).lang in {*languages, UNDETERMINED}
 
 
 def test_a_ukrainian_name_does_not_make_russian_text_ukrainian() -> None:

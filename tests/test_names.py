@@ -83,10 +83,10 @@ VARIANTS = [
     ("Hajiev", "per_hikmet_hajiyev", "transliterated"),
     ("Jeyhun Bairamov", "per_jeyhun_bayramov", "transliterated"),
     ("Mirzoian", "per_ararat_mirzoyan", "transliterated"),
-    ("Pachinian", "per_nikol_pashinyan", "fuzzy"),
-    ("Kobachidze", "per_irakli_kobakhidze", "fuzzy"),
+    ("Pachinian", "per_nikol_pashinyan", "transliterated"),  # French ch = sh
+    ("Kobachidze", "per_irakli_kobakhidze", "transliterated"),  # German ch = kh
     ("Serghey Lavrov", "per_sergey_lavrov", "exact"),
-    ("Sergej Lawrow", "per_sergey_lavrov", "fuzzy"),
+    ("Sergej Lawrow", "per_sergey_lavrov", "transliterated"),  # German j = y, w = v
     ("Erdoghan", "per_recep_tayyip_erdogan", "transliterated"),
     ("Khodjaly", "plc_khojaly", "transliterated"),
     ("Nakhchyvan", "plc_nakhchivan", "transliterated"),
@@ -95,6 +95,24 @@ VARIANTS = [
     ("Baki", "plc_baku", "folded"),
     ("Milli Medjlis", "org_milli_majlis", "transliterated"),
     ("Radio Azadliq", "org_radio_azadlig", "folded"),
+    # German, French and Polish press conventions, not listed in the table
+    ("Jerewan", "plc_yerevan", "transliterated"),
+    ("Aserbaidschan", "plc_azerbaijan", "transliterated"),
+    ("Charkiw", "plc_kharkiv", "transliterated"),
+    ("Ilham Alijew", "per_ilham_aliyev", "transliterated"),
+    ("Vladimir Poutine", "per_vladimir_putin", "transliterated"),
+    ("Siergiej Ławrow", "per_sergey_lavrov", "transliterated"),
+    ("Szojgu", "per_sergey_shoigu", "transliterated"),
+    # Armenian and Georgian script
+    ("Նիկոլ Փաշինյան", "per_nikol_pashinyan", "transliterated"),
+    ("Ստեփանակերտ", "plc_stepanakert", "transliterated"),
+    ("Շուշի", "plc_shushi", "transliterated"),
+    ("ილჰამ ალიევი", "per_ilham_aliyev", "transliterated"),
+    ("თბილისი", "plc_tbilisi", "transliterated"),
+    # typos in short names: a dropped letter or two swapped neighbours
+    ("Tbilsi", "plc_tbilisi", "fuzzy"),
+    ("Yerevn", "plc_yerevan", "fuzzy"),
+    ("Armneia", "plc_armenia", "fuzzy"),
 ]
 
 
@@ -136,6 +154,10 @@ INFLECTED = [
     ("Dağlıq Qarabağda", "Dağlıq Qarabağda", "plc_nagorno_karabakh"),
     ("Kəlbəcərə qayıdış", "Kəlbəcərə", "plc_kalbajar"),
     ("Şahinoğlunun fikri", "Şahinoğlunun", "per_elkhan_shahinoglu"),
+    ("Die Rede Putins dauerte", "Putins", "per_vladimir_putin"),
+    ("лидер Грузинской мечты", "Грузинской мечты", "org_georgian_dream"),
+    ("Zəngəzur dəhlizinin tikintisi", "Zəngəzur dəhlizinin", "plc_zangezur_corridor"),
+    ("в Государственной думы", "Государственной думы", "org_state_duma"),
 ]
 
 
@@ -205,6 +227,9 @@ ORDINARY = [
     "Interfaces in en_US locales and user@turan matter to nobody.",
     "Martini, Hence, Meanwhile, However: ordinary capitalised words.",
     "the shusha shoigu putin baku turan karabakh in lowercase are not names",
+    "Фильм режиссёра Армена Давтяна получил приз.",  # Армен (a name), not Армения
+    "Martin, Turin, Ganda, Chances, Route and Martini are ordinary here.",
+    "The Chances are slim; Kobe, Bern and Porto are elsewhere.",
 ]
 
 
@@ -386,7 +411,7 @@ def test_real_table_integrity() -> None:
     folded_aliases = [fold(row["alias"]) for row in ROWS]
     assert len(folded_aliases) == len(set(folded_aliases)), "an alias is listed twice"
     for row in ROWS:
-        assert row["script"] in {"latin", "cyrillic"}
+        assert row["script"] in {"latin", "cyrillic", "armenian", "georgian"}
         assert row["kind"] in {
             "canonical",
             "variant",
@@ -459,3 +484,28 @@ def test_lowercase_words_never_match_a_person(word: str) -> None:
         INDEX.entity(m.entity_id).entity_type != "person"
         for m in find_mentions(f"we {word} it", INDEX)
     )
+
+
+# --- the evaluation set (bench/names.py reports it in full) ----------------------------------
+
+VARIANT_ROWS = list(
+    csv.DictReader((REPO / "tests" / "data" / "name_variants.csv").open(encoding="utf-8"))
+)
+
+
+def _linked(row: Mapping[str, str]) -> set[str]:
+    sentence, variant = row["sentence"], row["variant"]
+    start = sentence.index(variant)
+    end = start + len(variant)
+    return {m.entity_id for m in find_mentions(sentence, INDEX) if m.start < end and start < m.end}
+
+
+def test_variant_recall_and_no_contested_merge() -> None:
+    results = {split: [] for split in ("dev", "heldout")}  # type: dict[str, list[bool]]
+    for row in VARIANT_ROWS:
+        found = _linked(row)
+        results[row["split"]].append(found == {row["entity_id"]})
+        assert INDEX.entity(row["entity_id"]).contested_with not in found, row
+    dev, heldout = (sum(r) / len(r) for r in (results["dev"], results["heldout"]))
+    # Floors a little under the figures in docs/names.md: a regression guard, not a target.
+    assert dev >= 0.96 and heldout >= 0.87, (dev, heldout)

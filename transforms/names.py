@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
+from wordfreq import zipf_frequency
 
 from transforms.records import Mention, NameCandidate
 
@@ -41,6 +43,8 @@ _KIND_RANK = {EXACT: 0, FOLDED: 1, TRANSLITERATED: 2, FUZZY: 3}
 
 # A token is a run of letters/digits; everything else separates tokens.
 _TOKEN = re.compile(r"[^\W_]+")
+# A token and the gap up to the next one, in one pass.
+_TOKEN_AND_GAP = re.compile(r"([^\W_]+)([\W_]*)")
 # What may stand between two tokens of one name: "Nagorno-Karabakh", "Nagorno Karabakh",
 # "News.Az". No line breaks: a name never spans a headline and the next line.
 _NAME_GAP = re.compile(r"[ \t\u00a0]{1,2}|[ \t\u00a0]?[-\u2010\u2011\u2013][ \t\u00a0]?|\.")
@@ -53,6 +57,10 @@ _MIN_TRANSLIT_KEY = 4
 # Fuzzy matching only for keys at least this long, and within this many edits.
 _MIN_FUZZY_KEY = 8  # "Martini" is one edit from Martuni, "Perkov" from Peskov
 _LONG_FUZZY_KEY = 12
+# Shorter single words (Tbilsi, Erivan, Gumri) are fuzzed too, one edit at most, when they are
+# not ordinary words: wordfreq's Zipf frequency below this in English and in Russian.
+_MIN_SHORT_FUZZY_KEY = 5
+_COMMON_ZIPF = 2.5
 # Candidates (for the review queue) are looser than fuzzy mentions.
 _MIN_CANDIDATE_KEY = 5
 _CANDIDATE_MIN_SCORE = 0.8
@@ -90,6 +98,39 @@ _CYRILLIC_TO_LATIN = str.maketrans({
     "һ": "h", "ҹ": "j", "ј": "y",
 })
 # fmt: on
+# Armenian (lower case; BGN/PCGN-like: խ→kh, ղ→gh, ջ→j, ու→u, և→ev; word-initial ե→ye and
+# ո→vo are left to the leading-glide rule) and Georgian Mkhedruli (ejectives as plain letters:
+# კ/ქ→k, ჭ/ჩ→ch, წ/ც→ts, ყ→q, ღ→gh).
+# fmt: off
+_ARMENIAN_TO_LATIN = {
+    "ա": "a", "բ": "b", "գ": "g", "դ": "d", "ե": "e", "զ": "z", "է": "e", "ը": "e", "թ": "t",
+    "ժ": "zh", "ի": "i", "լ": "l", "խ": "kh", "ծ": "ts", "կ": "k", "հ": "h", "ձ": "dz",
+    "ղ": "gh", "ճ": "ch", "մ": "m", "յ": "y", "ն": "n", "շ": "sh", "ո": "o", "չ": "ch",
+    "պ": "p", "ջ": "j", "ռ": "r", "ս": "s", "վ": "v", "տ": "t", "ր": "r", "ց": "ts",
+    "ւ": "v", "փ": "p", "ք": "k", "և": "ev", "օ": "o", "ֆ": "f",
+}
+_GEORGIAN_TO_LATIN = {
+    "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i",
+    "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "zh", "რ": "r", "ს": "s",
+    "ტ": "t", "უ": "u", "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "q", "შ": "sh", "ჩ": "ch",
+    "ც": "ts", "ძ": "dz", "წ": "ts", "ჭ": "ch", "ხ": "kh", "ჯ": "j", "ჰ": "h",
+}
+# fmt: on
+_OTHER_SCRIPTS_TO_LATIN = str.maketrans({**_ARMENIAN_TO_LATIN, **_GEORGIAN_TO_LATIN})
+_ARMENIAN_U = re.compile("ո[ււ]")
+_GEORGIAN = re.compile(r"[\u10d0-\u10ff]")
+_ARMENIAN = re.compile(r"[\u0531-\u058f]")
+_NON_LATIN = re.compile(r"[\u0400-\u04ff\u0531-\u058f\u10d0-\u10ff]")
+
+
+def _romanise(text: str) -> str:
+    """Lower-cased ``text`` with Cyrillic, Armenian and Georgian letters romanised."""
+    lowered = text.lower()
+    if "ու" in lowered:
+        lowered = _ARMENIAN_U.sub("u", lowered)
+    return lowered.translate(_CYRILLIC_TO_LATIN).translate(_OTHER_SCRIPTS_TO_LATIN)
+
+
 # Azerbaijani/Turkish letters spelled out as the English press spells them.
 # fmt: off
 _TURKIC_TO_DIGRAPH = str.maketrans({
@@ -124,7 +165,7 @@ def translit_key(token: str) -> str:
     ``Qarabağ``, ``Карабах`` → ``KArAbAK``. Over-merging is checked at index time: a key shared
     by two entities is dropped (see ``AliasIndex.ambiguous_keys``).
     """
-    text = token.lower().translate(_CYRILLIC_TO_LATIN).translate(_TURKIC_TO_DIGRAPH)
+    text = _romanise(token).translate(_TURKIC_TO_DIGRAPH)
     text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
     for cluster, replacement in _DIGRAPHS:
         text = text.replace(cluster, replacement)
@@ -135,6 +176,70 @@ def translit_key(token: str) -> str:
     if len(text) > 2 and text[0] == "i" and text[1] in _VOWELS:
         text = text[1:]
     return text
+
+
+# --- other romanisation conventions ------------------------------------------------------
+
+# German, French and Polish papers romanise Russian, Armenian, Georgian and Azerbaijani names
+# by their own spelling rules (Lawrow, Paschinjan, Poutine, Ławrow, Schuscha, Choucha). Each
+# rule set rewrites a text token into English-press spelling; the rewrite's transliteration key
+# is one more key of the token. Aliases are keyed by the English convention only, so a rewrite
+# can only find a name whose English key it reproduces.
+_VOWEL_AFTER = "aeiouyäöü"
+_GERMAN_VOICED_S = re.compile(rf"(^|[aeiouyäöülmnr])s(?=[{_VOWEL_AFTER}])")
+_POLISH_SOFT_IE = re.compile(r"([^aeiouy])ie")
+# fmt: off
+_GERMAN_CLUSTERS = (("tsch", "\x01"), ("dsch", "\x02"), ("sch", "\x03"), ("ch", "\x04"),
+                    ("ss", "\x05"))
+_POLISH_CLUSTERS = (("dż", "\x02"), ("rz", "\x06"), ("sz", "\x03"), ("cz", "\x01"),
+                    ("ch", "\x04"), ("ż", "\x06"), ("ć", "\x01"))
+_FRENCH_CLUSTERS = (("tch", "\x01"), ("dj", "\x02"), ("ch", "\x03"), ("ou", "u"), ("qu", "k"),
+                    ("gue", "ge"), ("gui", "gi"))
+# fmt: on
+_PLACEHOLDERS = str.maketrans(
+    {
+        "\x01": "ch",
+        "\x02": "j",
+        "\x03": "sh",
+        "\x04": "kh",
+        "\x05": "ss",
+        "\x06": "zh",
+        "\x07": "ts",
+    }
+)
+_POLISH_LETTERS = str.maketrans(
+    {"ś": "s", "ń": "n", "ł": "l", "ó": "o", "w": "v", "j": "y", "c": "\x07"}
+)
+_GERMAN_POLISH_MARKERS = re.compile(r"[wjłżśńó]|sch|sz|cz|rz")
+_LATIN_MARKERS = re.compile(r"[wjzcsqéèêëïîôûłżśćńó]|ch|ou|ie")
+
+
+def _replace_all(text: str, pairs: Iterable[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
+def _convention_spellings(token: str) -> tuple[str, ...]:
+    """English-press spellings of a Latin token read as German, French or Polish."""
+    lowered = token.lower()
+    if not _LATIN_MARKERS.search(lowered):
+        return ()
+    german = _replace_all(lowered, _GERMAN_CLUSTERS)
+    german = german.replace("j", "y").replace("w", "v").replace("z", "ts")
+    if german.endswith("ien") and len(german) > 5:  # Armenien, Georgien, Abchasien
+        german = german[:-3] + "ia"
+    voiced = _GERMAN_VOICED_S.sub(r"\1z", german)  # Sacharowa, Selenskyj, Sangesur
+    polish = _replace_all(lowered, _POLISH_CLUSTERS)
+    polish = polish.translate(_POLISH_LETTERS)
+    polish = _POLISH_SOFT_IE.sub(r"\1e", polish)  # Siergiej, Miedwiediew, Pieskow
+    french = _replace_all(lowered, _FRENCH_CLUSTERS)
+    if french.endswith("ine") and len(french) > 5:  # Poutine, Michoustine, Latchine
+        french = french[:-1]
+    elif french.endswith("ie") and len(french) > 5:  # Arménie, Géorgie, Abkhazie
+        french = french[:-1] + "a"
+    spellings = (german, voiced, polish, french)
+    return tuple(dict.fromkeys(s.translate(_PLACEHOLDERS) for s in spellings if s != lowered))
 
 
 # --- inflection ---------------------------------------------------------------------------
@@ -154,22 +259,33 @@ _TURKIC_SUFFIXES = tuple(sorted({
 # a case ending in a word that is visibly Azerbaijani/Turkish.
 _ASCII_VOWEL_SUFFIXES = frozenset({"i", "u"})  # "a"/"e" (Karabagha) are rare in English
 _TURKIC_LETTERS = re.compile(r"[əƏıİşŞğĞçÇöÖüÜ]")
-# Russian case endings of nouns, adjectives and surnames (Лаврова, Карабахе, Южной Осетии).
+# Russian (and Ukrainian) case endings of nouns, adjectives and surnames, each with the
+# nominative endings it can replace: Лаврова → Лавров, Осетии → Осетия, Южной → Южная,
+# Нагорном → Нагорный. Pairing endings with their own nominatives (rather than trying every
+# nominative after every ending) keeps Армена (a man's name, genitive) from becoming Армения.
 # fmt: off
-_RUSSIAN_ENDINGS = tuple(sorted({
-    "ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "иям", "иях", "ой", "ей",
-    "ом", "ем", "ым", "им", "ую", "юю", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их", "ию",
-    "ии", "ия", "ам", "ям", "ах", "ях", "а", "я", "у", "ю", "е", "ы", "и", "о",
-}, key=len, reverse=True))
+_RUSSIAN_DECLENSION: dict[str, tuple[str, ...]] = {
+    "а": ("", "о"), "я": ("ь", "й", "е"), "у": ("", "а", "о"), "ю": ("ь", "й", "я"),
+    "е": ("", "а", "я", "о", "ь"), "і": ("ь", "а", "я"), "ы": ("а",), "и": ("а", "я", "ь"),
+    "ом": ("", "о", "ый", "ой", "ий"), "ем": ("ь", "й", "е", "ий"),
+    "ой": ("а", "ая", "ой", "ый"), "ей": ("я", "ь", "яя", "ия"), "ою": ("а",),
+    "ым": ("", "ый"), "им": ("ий",), "ии": ("ия", "ий"), "ией": ("ия",), "ию": ("ия",),
+    "ого": ("ый", "ий", "ой", "ое"), "его": ("ий", "ее"), "ому": ("ый", "ий", "ой", "ое"),
+    "ему": ("ий",), "ую": ("ая",), "юю": ("яя",), "ых": ("ые", "ый"), "их": ("ие", "ий"),
+    "ов": ("ы",), "ам": ("ы", "и"), "ям": ("и",), "ах": ("ы", "и"), "ях": ("и",),
+    "ами": ("ы", "и"), "ями": ("и",), "ього": ("ій", "ий"), "ьому": ("ій",),
+}
 # fmt: on
-# Nominative endings put back on a Russian stem (Москв-ой → Москв-а, Осет-ии → Осет-ия).
-_RUSSIAN_NOMINATIVE = ("", "а", "я", "ия", "ь", "й", "ий", "ый", "ая", "ое", "о", "е", "и")
+_RUSSIAN_ENDINGS = tuple(sorted(_RUSSIAN_DECLENSION, key=len, reverse=True))
+# Georgian nominative -ი (ალიევი, თბილისი) and common Armenian case endings.
+_GEORGIAN_ENDINGS = ("ის", "ში", "ს", "ი")
+_ARMENIAN_ENDINGS = ("ում", "ից", "ին", "ով", "ի", "ը", "ն")
 _MIN_STEM = 4
 
 
 def _first_letter(token: str) -> str:
     """First three letters as romanised, before sound classes: Шойгу → sho, Əliyev → ali."""
-    head = token[:4].lower().translate(_CYRILLIC_TO_LATIN).translate(_TURKIC_TO_DIGRAPH)
+    head = _romanise(token[:4]).translate(_TURKIC_TO_DIGRAPH)
     stripped = [ch for ch in unicodedata.normalize("NFD", head) if not unicodedata.combining(ch)]
     return "".join(stripped).replace("sch", "sh")[:3]  # German Sch- is Sh-: Schoigu
 
@@ -182,11 +298,13 @@ _DISTINCTIVE_KEY = 6
 
 
 def _plausible_translit(
-    key_length: int, first_letters: str, listed: Iterable[str], inflected_latin: bool
+    key_length: int, keys: _TokenKeys, listed: set[str], inflected_latin: bool
 ) -> bool:
     if key_length >= _DISTINCTIVE_KEY:
         return True
-    return not inflected_latin and first_letters in listed
+    if inflected_latin:
+        return False
+    return keys.first_letter in listed or any(f in listed for f in keys.reading_first_letters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +313,15 @@ class _TokenKeys:
 
     exact: str
     folded: str
-    translit: tuple[str, ...]  # of the token and of its folded form (ç vs c), deduplicated
+    # Of the token and of its folded form (ç vs c), then of its German/French/Polish readings.
+    translit: tuple[str, ...]
     capitalised: bool
-    cyrillic: bool
+    non_latin: bool  # Cyrillic, Armenian or Georgian: inflects on every word
     initial: bool  # a single capital letter, as in "E. Shahinoglu"
     first_letter: str
+    # First letters of German/Polish readings of a word visibly spelled so (Szusza, Latschin):
+    # short keys must start like a listed alias, and these count as its start too.
+    reading_first_letters: tuple[str, ...]
 
 
 def _translit_forms(token: str) -> tuple[str, ...]:
@@ -210,14 +332,22 @@ def _translit_forms(token: str) -> tuple[str, ...]:
 @lru_cache(maxsize=200_000)
 def _keys(token: str) -> _TokenKeys:
     first = token[0]
+    non_latin = bool(_NON_LATIN.search(token))
+    forms = _translit_forms(token)
+    readings = () if non_latin else _convention_spellings(fold(token))
+    translit = tuple(dict.fromkeys([*forms, *(translit_key(r) for r in readings)]))
+    first_letter = _first_letter(token)
+    marked = bool(_GERMAN_POLISH_MARKERS.search(token.lower()))
     return _TokenKeys(
         exact=token,
         folded=fold(token),
-        translit=_translit_forms(token),
-        capitalised=first.isupper() or first.istitle(),
-        cyrillic=bool(_CYRILLIC.search(token)),
+        translit=translit,
+        # Georgian has no capitals: a Georgian-script word is treated as capitalised.
+        capitalised=first.isupper() or first.istitle() or bool(_GEORGIAN.match(first)),
+        non_latin=non_latin,
         initial=len(token) == 1 and first.isupper(),
-        first_letter=_first_letter(token),
+        first_letter=first_letter,
+        reading_first_letters=tuple(_first_letter(r) for r in readings[:3]) if marked else (),
     )
 
 
@@ -226,11 +356,19 @@ def _inflection_stems(token: str) -> tuple[_TokenKeys, ...]:
     """Keys of the forms this token may be an inflection of (empty for most tokens)."""
     stems: list[str] = []
     if _CYRILLIC.search(token):
+        lowered = token.lower()
         for ending in _RUSSIAN_ENDINGS:
-            if token.lower().endswith(ending) and len(token) - len(ending) >= _MIN_STEM - 1:
+            if lowered.endswith(ending) and len(token) - len(ending) >= _MIN_STEM - 1:
                 stem = token[: len(token) - len(ending)]
-                stems.extend(stem + nominative for nominative in _RUSSIAN_NOMINATIVE)
+                stems.extend(stem + nominative for nominative in _RUSSIAN_DECLENSION[ending])
         stems.extend(token + nominative for nominative in ("а", "я", "ь", "й"))
+    elif _GEORGIAN.search(token) or _ARMENIAN.search(token):
+        endings = _GEORGIAN_ENDINGS if _GEORGIAN.search(token) else _ARMENIAN_ENDINGS
+        stems.extend(
+            token[: len(token) - len(ending)]
+            for ending in endings
+            if token.endswith(ending) and len(token) - len(ending) >= _MIN_STEM - 1
+        )
     else:
         lowered = token.lower()
         visibly_turkic = bool(_TURKIC_LETTERS.search(token))
@@ -239,6 +377,9 @@ def _inflection_stems(token: str) -> tuple[_TokenKeys, ...]:
                 continue
             if lowered.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM:
                 stems.append(token[: len(token) - len(suffix)])
+        # German genitive without apostrophe: "Putins Rede", "Erdogans Partei".
+        if lowered.endswith("s") and not lowered.endswith("ss") and len(token) > _MIN_STEM + 1:
+            stems.append(token[:-1])
     unique = dict.fromkeys(stem for stem in stems if stem and stem != token)
     return tuple(_keys(stem) for stem in unique)
 
@@ -299,6 +440,11 @@ class AliasIndex:
     # (romanised first letter, token count) -> alias keys: the fuzzy block.
     fuzzy_blocks: Mapping[tuple[str, int], _FuzzyBlock]
     ambiguous_keys: frozenset[str]
+    # Memo of fuzzy/candidate searches by query key: filled while matching, never read for
+    # anything but speed (same query, same block, same answer).
+    search_memo: dict[tuple[str, str, int, int], object] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def entity(self, entity_id: str) -> Entity:
         for entity in self.entities:
@@ -394,8 +540,8 @@ def build_alias_index(rows: Iterable[Mapping[str, str]]) -> AliasIndex:
             continue
         _insert(folded_trie, folded_path, index)
         translit_paths = {
-            tuple(_keys(token).translit[0] for token in tokens),
-            tuple(_keys(token).translit[-1] for token in tokens),
+            tuple(_translit_forms(token)[0] for token in tokens),
+            tuple(_translit_forms(token)[-1] for token in tokens),
         }
         for path in translit_paths:
             if len(tokens) == 1 and len(path[0]) < _MIN_TRANSLIT_KEY:
@@ -407,13 +553,12 @@ def build_alias_index(rows: Iterable[Mapping[str, str]]) -> AliasIndex:
             fuzzy_keys.add(_AliasKey(joined, len(path), index))
             first_letters.setdefault(joined, set()).add(_first_letter(tokens[0])[:1])
         if entity_type == "person":
-            surname_forms = _keys(tokens[-1]).translit
+            surname_forms = _translit_forms(tokens[-1])
             for form in surname_forms:
                 surnames.setdefault(form, set()).add(index)
             if len(tokens) >= 2 and len(tokens[0]) > 1:
-                first = _keys(tokens[0])
                 initials.setdefault(index, set()).update(
-                    {first.folded[0], *(key[0] for key in first.translit)}
+                    {fold(tokens[0])[0], *(key[0] for key in _translit_forms(tokens[0]) if key)}
                 )
 
     for number_entity, entity in enumerate(entities):
@@ -496,23 +641,31 @@ _UNUSABLE = _TokenKeys(
     folded="",
     translit=("",),
     capitalised=False,
-    cyrillic=False,
+    non_latin=False,
     initial=False,
     first_letter="",
+    reading_first_letters=(),
 )
 
 
-def _tokenize(text: str) -> list[_Token]:
-    spans = [match.span() for match in _TOKEN.finditer(text)]
-    next_starts = [start for start, _ in spans[1:]]
-    if spans:
-        next_starts.append(len(text))
+@lru_cache(maxsize=4)
+def _tokenize(text: str) -> tuple[_Token, ...]:
+    """Tokens of ``text``; the last few texts are remembered, so find_name_candidates reuses
+    the tokens find_mentions made for the same article."""
+    return tuple(_tokenize_uncached(text))
+
+
+def _tokenize_uncached(text: str) -> list[_Token]:
     tokens: list[_Token] = []
-    for (start, end), next_start in zip(spans, next_starts, strict=True):
+    append = tokens.append
+    glue = _GLUE
+    for match in _TOKEN_AND_GAP.finditer(text):
+        word, gap = match.group(1, 2)
+        start = match.start()
         # A token glued to "_", "@" or "/" is part of an identifier, handle or URL (en_US).
-        glued = text[start - 1 : start] in _GLUE or text[end : end + 1] in _GLUE
-        keys = _UNUSABLE if glued else _keys(text[start:end])
-        tokens.append(_Token(start, end, keys, text[end:next_start] or "\n"))
+        glued = (start > 0 and text[start - 1] in glue) or gap[:1] in glue
+        keys = _UNUSABLE if glued else _keys(word)
+        append(_Token(start, start + len(word), keys, gap or "\n"))
     return tokens
 
 
@@ -524,19 +677,27 @@ def _layer_keys(keys: _TokenKeys, layer: str) -> tuple[str, ...]:
     return keys.translit
 
 
-def _children(node: _TrieNode, keys: _TokenKeys, layer: str) -> list[tuple[_TrieNode, bool]]:
-    """Trie steps this token can take: as written, else as an inflected form (flagged True)."""
-    plain = [node.children[key] for key in _layer_keys(keys, layer) if key in node.children]
-    if plain or not keys.capitalised:
-        return [(child, False) for child in plain]
+def _children(
+    node: _TrieNode, keys: _TokenKeys, layer: str, inside: bool
+) -> list[tuple[_TrieNode, bool, int]]:
+    """Trie steps this token can take: (node, via an inflected form, length of the key used).
+
+    ``inside``: the token continues a name, where lower-case words inflect too (Грузинской
+    мечты, Zəngəzur dəhlizinin)."""
+    children = node.children
+    plain = [
+        (children[key], False, len(key)) for key in _layer_keys(keys, layer) if key in children
+    ]
+    if plain or not (keys.capitalised or inside):
+        return plain
     # Several stems may step ("Армен" of Armen Sarkissian and "Армения" for "Армении"): keep
     # them all, the longest complete alias wins.
-    steps: dict[int, tuple[_TrieNode, bool]] = {}
+    steps: dict[int, tuple[_TrieNode, bool, int]] = {}
     for stem in _inflection_stems(keys.exact):
         for key in _layer_keys(stem, layer):
-            child = node.children.get(key)
+            child = children.get(key)
             if child is not None:
-                steps.setdefault(id(child), (child, True))
+                steps.setdefault(id(child), (child, True, len(key)))
     return list(steps.values())
 
 
@@ -547,22 +708,20 @@ def _walk(tokens: Sequence[_Token], first: int, root: _TrieNode, layer: str) -> 
         return None
     best: _Match | None = None
     # Depth-first over (node, position, inflected so far); branching is tiny in practice.
-    pending: list[tuple[_TrieNode, int, bool]] = [(root, first, False)]
+    pending: list[tuple[_TrieNode, int, bool, int]] = [(root, first, False, 0)]
     while pending:
-        node, position, inflected_before = pending.pop()
+        node, position, inflected_before, length_before = pending.pop()
         token = tokens[position]
-        for child, stem_used in _children(node, token.keys, layer):
+        for child, stem_used, used_length in _children(node, token.keys, layer, position > first):
             inflected = inflected_before or stem_used
+            key_length = length_before + used_length
             accepted = child.entity is not None and child.entity >= 0
             if accepted and layer == TRANSLITERATED:
-                key_length = sum(
-                    len(tokens[p].keys.translit[0]) for p in range(first, position + 1)
-                )
                 accepted = _plausible_translit(
                     key_length,
-                    tokens[first].keys.first_letter,
+                    tokens[first].keys,
                     child.first_letters,
-                    inflected and not token.keys.cyrillic,
+                    inflected and not token.keys.non_latin,
                 )
             if accepted and child.entity is not None:
                 kind = FOLDED if inflected and layer == EXACT else layer
@@ -570,10 +729,10 @@ def _walk(tokens: Sequence[_Token], first: int, root: _TrieNode, layer: str) -> 
                 if best is None or found.last > best.last:
                     best = found
             # Latin names inflect on their last word only; Russian adjectives agree throughout.
-            if stem_used and not token.keys.cyrillic:
+            if stem_used and not token.keys.non_latin:
                 continue
             if token.joins_next and position + 1 < len(tokens) and child.children:
-                pending.append((child, position + 1, inflected))
+                pending.append((child, position + 1, inflected, key_length))
     return best
 
 
@@ -627,17 +786,49 @@ def _fuzzy_block(index: AliasIndex, first_letter: str, token_count: int) -> _Fuz
     return index.fuzzy_blocks.get((first_letter[:1], token_count), _EMPTY_BLOCK)
 
 
+def _typo_shape(query: str, key: str) -> bool:
+    """A dropped letter or two swapped neighbours: the typos short names are allowed."""
+    if len(key) == len(query) + 1:
+        return True
+    return len(key) == len(query) and sorted(key) == sorted(query)
+
+
 def _best_fuzzy(
-    index: AliasIndex, query: str, token_count: int, max_edits: int, first_letter: str
+    index: AliasIndex,
+    query: str,
+    token_count: int,
+    max_edits: int,
+    first_letter: str,
+    short: bool = False,
 ) -> tuple[int, int] | None:
     """(entity, edits) of the single closest alias key within ``max_edits``; None if tied."""
+    memo_key = (query, first_letter[:1], token_count, max_edits + (10 if short else 0))
+    if memo_key in index.search_memo:
+        return index.search_memo[memo_key]  # type: ignore[return-value]
+    found = _search_fuzzy(index, query, token_count, max_edits, first_letter, short)
+    if len(index.search_memo) < _MEMO_LIMIT:
+        index.search_memo[memo_key] = found
+    return found
+
+
+_MEMO_LIMIT = 200_000
+
+
+def _search_fuzzy(
+    index: AliasIndex,
+    query: str,
+    token_count: int,
+    max_edits: int,
+    first_letter: str,
+    short: bool,
+) -> tuple[int, int] | None:
     block = _fuzzy_block(index, first_letter, token_count)
     best_entities: set[int] = set()
     best_distance = max_edits + 1
     for key, distance, position in process.extract(
         query, block.keys, scorer=OSA.distance, score_cutoff=max_edits, limit=None
     ):
-        if _demonym_like(query, key):
+        if _demonym_like(query, key) or (short and not _typo_shape(query, key)):
             continue
         entity = block.entities[position]
         if distance < best_distance:
@@ -665,13 +856,34 @@ def _fuzzy_span_key(tokens: Sequence[_Token], first: int, count: int) -> str | N
     return " ".join(parts)
 
 
+@lru_cache(maxsize=50_000)
+def _common_word(folded: str) -> bool:
+    """An ordinary English or Russian word (or a common first name): never fuzzed when short."""
+    return max(zipf_frequency(folded, "en"), zipf_frequency(folded, "ru")) >= _COMMON_ZIPF
+
+
 def _match_fuzzy(tokens: Sequence[_Token], first: int, index: AliasIndex) -> _Match | None:
     for count in (2, 1):
         query = _fuzzy_span_key(tokens, first, count)
-        if query is None or len(query.replace(" ", "")) < _MIN_FUZZY_KEY:
+        if query is None:
+            continue
+        length = len(query.replace(" ", ""))
+        if length < _MIN_FUZZY_KEY and not (
+            count == 1
+            and length >= _MIN_SHORT_FUZZY_KEY
+            and not tokens[first].keys.non_latin
+            and not _common_word(tokens[first].keys.folded)
+        ):
             continue
         max_edits = 1 if len(query) < _LONG_FUZZY_KEY else 2
-        found = _best_fuzzy(index, query, count, max_edits, tokens[first].keys.first_letter)
+        found = _best_fuzzy(
+            index,
+            query,
+            count,
+            max_edits,
+            tokens[first].keys.first_letter,
+            short=length < _MIN_FUZZY_KEY,
+        )
         if found is not None:
             return _Match(first, first + count - 1, found[0], FUZZY)
     return None
@@ -760,6 +972,31 @@ def _context(text: str, start: int, end: int) -> str:
     return " ".join(text[left:right].split())
 
 
+def _closest_alias(
+    index: AliasIndex, query: str, first_letter: str, count: int
+) -> tuple[float, int]:
+    """(score, entity) of the alias key most like ``query`` (-1 if none reaches the cutoff)."""
+    memo_key = (query, first_letter[:1], count, -1)
+    if memo_key in index.search_memo:
+        return index.search_memo[memo_key]  # type: ignore[return-value]
+    block = _fuzzy_block(index, first_letter, count)
+    best_score, best_entity = 0.0, -1
+    for key, ratio, position in process.extract(
+        query,
+        block.keys,
+        scorer=fuzz.ratio,
+        score_cutoff=_CANDIDATE_MIN_SCORE * 100,
+        limit=8,
+    ):
+        if _demonym_like(query, key) and query != key:
+            continue
+        if ratio / 100.0 > best_score:
+            best_score, best_entity = ratio / 100.0, block.entities[position]
+    if len(index.search_memo) < _MEMO_LIMIT:
+        index.search_memo[memo_key] = (best_score, best_entity)
+    return best_score, best_entity
+
+
 def find_name_candidates(
     text: str, index: AliasIndex, mentions: Sequence[Mention]
 ) -> tuple[NameCandidate, ...]:
@@ -768,34 +1005,32 @@ def find_name_candidates(
     Scores are rapidfuzz ratios of the transliteration keys in [0, 1]. One candidate per
     distinct surface, best score kept.
     """
-    covered = [(mention.start, mention.end) for mention in mentions]
+    covered = sorted((mention.start, mention.end) for mention in mentions)
+    covered_starts = [start for start, _ in covered]
 
     def is_covered(start: int, end: int) -> bool:
-        return any(start < m_end and m_start < end for m_start, m_end in covered)
+        # Mentions do not overlap each other: only the last one starting before ``end`` and
+        # the one before it can overlap [start, end).
+        at = bisect_left(covered_starts, end)
+        return any(covered[i][1] > start for i in range(max(0, at - 2), at))
 
     tokens = _tokenize(text)
     found: dict[str, NameCandidate] = {}
-    for first in range(len(tokens)):
+    for first, token in enumerate(tokens):
+        keys = token.keys
+        # Cheap rejections first: most words are lower case.
+        if not keys.capitalised or keys.exact.isupper() or keys.folded in _NOT_NAMES:
+            continue
         for count in (2, 1):
             query = _fuzzy_span_key(tokens, first, count)
-            if query is None or len(query.replace(" ", "")) < _MIN_CANDIDATE_KEY:
+            if query is None or len(query) - count + 1 < _MIN_CANDIDATE_KEY:
                 continue
-            start, end = tokens[first].start, tokens[first + count - 1].end
+            start, end = token.start, tokens[first + count - 1].end
             if is_covered(start, end):
                 continue
-            block = _fuzzy_block(index, tokens[first].keys.first_letter, count)
-            best_score, best_entity = 0.0, -1
-            for key, ratio, position in process.extract(
-                query,
-                block.keys,
-                scorer=fuzz.ratio,
-                score_cutoff=_CANDIDATE_MIN_SCORE * 100,
-                limit=8,
-            ):
-                if _demonym_like(query, key) and query != key:
-                    continue
-                if ratio / 100.0 > best_score:
-                    best_score, best_entity = ratio / 100.0, block.entities[position]
+            best_score, best_entity = _closest_alias(
+                index, query, tokens[first].keys.first_letter, count
+            )
             if best_entity < 0 or best_score < _CANDIDATE_MIN_SCORE:
                 continue
             surface = text[start:end]

@@ -52,6 +52,7 @@ def document_rows(articles: Sequence[Article], run_id: str) -> Iterable[dict[str
             "clean_text": article.clean_text,
             "normalized_text": article.normalized_text,
             "quality_flags": list(article.quality_flags),
+            "quality_notes": list(article.quality_notes),
             "paragraph_count": len(article.paragraphs),
             "removed_paragraph_count": len(removed),
             "removed_char_share": sum(len(p.text) for p in removed) / total_chars,

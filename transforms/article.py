@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from transforms.boilerplate import classify_lines, trim_end_marks
+from transforms.coherence import assess_coherence
 from transforms.language import aggregate_language, detect_languages
 from transforms.metadata import OutletDirectory, extract_metadata
 from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize_text
@@ -169,8 +170,14 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
     candidates = find_name_candidates(clean_text, context.aliases, mentions)
 
     flags: list[str] = []
+    notes: list[str] = []
     if damaged_words:
         flags.append("scraper_damage")
+        notes.append(f"scraper_damage: {damaged_words} damaged word start(s)")
+    coherence = assess_coherence(body_lines, article_language.guess.lang)
+    if coherence.scrambled:
+        flags.append("scrambled_text")
+        notes.extend(f"scrambled_text: {evidence}" for evidence in coherence.evidence)
     if article_language.mixed:
         flags.append("mixed_language")
     if metadata.published_date is None:
@@ -212,6 +219,7 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
         mentions=mentions + caption_mentions,
         name_candidates=candidates,
         quality_flags=tuple(flags),
+        quality_notes=tuple(notes),
         url=raw.hints.url,
     )
 

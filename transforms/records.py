@@ -133,6 +133,8 @@ class Article:
     mentions: tuple[Mention, ...]
     name_candidates: tuple[NameCandidate, ...]
     quality_flags: tuple[str, ...]
+    #: Why each flag was raised, for the analyst ("scrambled_text: 'Secondly,' before 'First,'").
+    quality_notes: tuple[str, ...] = ()
     url: str | None = None
 
 

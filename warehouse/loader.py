@@ -293,6 +293,9 @@ def recover_staging(paths: WarehousePaths) -> list[str]:
     A staged run that committed (it has a ``runs`` row) is published; any other is dropped, so
     the next run redoes its work from the ledger.
     """
+    # Half-written files of a killed run (reports, Parquet parts) are written as *.tmp first.
+    for leftover in paths.root.glob("*/**/*.tmp"):
+        leftover.unlink(missing_ok=True)
     if not paths.staging.exists():
         return []
     committed: set[str] = set()

@@ -93,6 +93,7 @@ DOCUMENTS = Table(
         Column("clean_text", _STR, "VARCHAR", nullable=False),
         Column("normalized_text", _STR, "VARCHAR", nullable=False),
         Column("quality_flags", pa.list_(pa.string()), "VARCHAR[]"),
+        Column("quality_notes", pa.list_(pa.string()), "VARCHAR[]"),
         Column("paragraph_count", pa.int32(), "INTEGER"),
         Column("removed_paragraph_count", pa.int32(), "INTEGER"),
         Column("removed_char_share", pa.float64(), "DOUBLE"),

@@ -21,6 +21,7 @@ run: $(INSTALLED)
 	$(BIN)/newsetl run --raw-dir $(RAW_DIR) --warehouse $(WAREHOUSE)
 
 test: $(INSTALLED)
+	@bash scripts/ensure-chromium
 	$(BIN)/pytest
 
 lint: $(INSTALLED)

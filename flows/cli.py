@@ -6,6 +6,7 @@ from flows.settings import configure_prefect_environment
 
 configure_prefect_environment()
 
+import contextlib  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -67,6 +68,12 @@ def run(
     raw_dir: RawDir = DEFAULT_RAW_DIR,
     warehouse: WarehouseDir = DEFAULT_WAREHOUSE_DIR,
     batch_size: Annotated[int | None, typer.Option(help="Files per task.")] = None,
+    workers: Annotated[
+        int, typer.Option(help="Local Dask worker processes (1: no cluster, one process).")
+    ] = 1,
+    dask_address: Annotated[
+        str | None, typer.Option(help="Use an existing Dask cluster, e.g. tcp://host:8786.")
+    ] = None,
 ) -> None:
     """Run the pipeline on a folder of raw articles (new or changed files only)."""
     if not raw_dir.is_dir():
@@ -77,13 +84,26 @@ def run(
             pass  # fail fast, before Prefect starts; the flow takes the lock for real
     except WarehouseBusy as error:
         _fail(str(error), 3)
+    if workers < 1:
+        _fail("--workers must be at least 1")
     from flows.news_etl import news_etl
-    from flows.runtime import quiet_flow_run
+    from flows.runtime import dask_task_runner, quiet_flow_run, shared_prefect_api
 
+    parallel = workers > 1 or dask_address is not None
     try:
-        with quiet_flow_run():
-            summary = news_etl(
-                raw_dir=str(raw_dir), warehouse_dir=str(warehouse), batch_size=batch_size
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(quiet_flow_run())
+            flow_to_run = news_etl
+            if parallel:
+                stack.enter_context(shared_prefect_api())
+                flow_to_run = news_etl.with_options(
+                    task_runner=dask_task_runner(workers, dask_address)
+                )
+            summary = flow_to_run(
+                raw_dir=str(raw_dir),
+                warehouse_dir=str(warehouse),
+                batch_size=batch_size,
+                parallelism=max(workers, 2) if parallel else 1,
             )
     except WarehouseBusy as error:
         _fail(str(error), 3)

@@ -17,7 +17,7 @@ import re  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from collections import Counter  # noqa: E402
+from collections import Counter, deque  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -29,6 +29,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import get_run_context  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
 
 from expectations.runner import ValidationReport  # noqa: E402
 from flows.extract import (  # noqa: E402
@@ -251,14 +252,18 @@ def transform_batch(
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
-def stage_batch(batch: BatchResult, paths: WarehousePaths, run_id: str, batch_number: int) -> int:
-    """Write the batch's rows as Parquet parts under the run's staging folder."""
+def stage_batch(
+    batch: BatchResult, paths: WarehousePaths, run_id: str, batch_number: int
+) -> Counter[str]:
+    """Write the batch's rows as Parquet parts under the run's staging folder.
+
+    Returns the batch's counts, so that on a cluster only they travel back to the flow.
+    """
     tables = {
         FILES.name: file_rows(batch.files, run_id),
         REJECTS.name: to_arrow(REJECTS, batch.rejects),
         **article_tables(batch.articles, run_id),
     }
-    written = 0
     for name, table in tables.items():
         if table.num_rows == 0:
             continue
@@ -267,8 +272,7 @@ def stage_batch(batch: BatchResult, paths: WarehousePaths, run_id: str, batch_nu
         part = folder / f"part-{batch_number:05d}.parquet"
         pq.write_table(table, part.with_suffix(".tmp"))
         part.with_suffix(".tmp").replace(part)
-        written += table.num_rows
-    return written
+    return batch.counts
 
 
 # --- validate -------------------------------------------------------------------------------
@@ -428,17 +432,24 @@ def news_etl(
     warehouse_dir: str = str(Settings().warehouse_dir),
     batch_size: int | None = None,
     suites_dir: str | None = None,
+    parallelism: int = 1,
 ) -> RunSummary:
-    """Raw article files in ``raw_dir`` to the validated DuckDB warehouse in ``warehouse_dir``."""
+    """Raw article files in ``raw_dir`` to the validated DuckDB warehouse in ``warehouse_dir``.
+
+    ``parallelism`` > 1 submits batches to the flow's task runner (a Dask cluster, see
+    ``flows.runtime.dask_task_runner``) with that many batches at work at once.
+    """
     settings = Settings(raw_dir=Path(raw_dir), warehouse_dir=Path(warehouse_dir))
     if suites_dir:
         settings = replace(settings, suites_dir=Path(suites_dir))
     paths = WarehousePaths(settings.warehouse_dir.resolve())
     with run_lock(paths):
-        return _run(settings, paths, batch_size or settings.batch_size)
+        return _run(settings, paths, batch_size or settings.batch_size, parallelism)
 
 
-def _run(settings: Settings, paths: WarehousePaths, batch_size: int) -> RunSummary:
+def _run(
+    settings: Settings, paths: WarehousePaths, batch_size: int, parallelism: int
+) -> RunSummary:
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
     today = started.date()
@@ -456,15 +467,24 @@ def _run(settings: Settings, paths: WarehousePaths, batch_size: int) -> RunSumma
     for change in ("new", "changed", "unchanged"):
         counts[f"files_{change}"] = sum(s.change == change for s in scans)
 
-    # Transform and stage, batch by batch: memory holds one batch.
+    # Transform and stage, batch by batch: memory holds one batch per worker (and a spare).
+    in_flight: deque[PrefectFuture[Counter[str]]] = deque()
     for number, batch in enumerate(_batches(to_process, batch_size)):
         clock.start("read")
         reads = mark_duplicates(read_files(batch, manifest, settings.max_file_bytes), seen_hashes)
         clock.start("transform")
-        result = transform_batch(reads, reference, today, run_id)
-        counts.update(result.counts)
-        clock.start("stage")
-        stage_batch(result, paths, run_id, number)
+        if parallelism <= 1:
+            counts.update(
+                stage_batch(transform_batch(reads, reference, today, run_id), paths, run_id, number)
+            )
+            continue
+        # The future goes in as the batch: Prefect resolves it where the stage task runs.
+        transformed: Any = transform_batch.submit(reads, reference, today, run_id)
+        in_flight.append(stage_batch.submit(transformed, paths, run_id, number))
+        while len(in_flight) > 2 * parallelism:
+            counts.update(in_flight.popleft().result())
+    while in_flight:
+        counts.update(in_flight.popleft().result())
 
     # Validate the staged run; broken articles are quarantined, the rest goes on.
     clock.start("validate")

@@ -32,6 +32,18 @@ class Bar:
     note: str = ""
 
 
+def _when(value: object) -> str:
+    """A timestamp as people read it, in UTC, to the second."""
+    if isinstance(value, dt.datetime):
+        moment = value.astimezone(dt.UTC) if value.tzinfo else value
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "" if value is None else str(value)
+
+
+def _shorten(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def bar_chart(bars: Sequence[Bar], *, unit: str = "", width: int = 560) -> Markup:
     """A horizontal bar chart as inline SVG."""
     if not bars:
@@ -45,11 +57,11 @@ def bar_chart(bars: Sequence[Bar], *, unit: str = "", width: int = 560) -> Marku
     ]
     for i, bar in enumerate(bars):
         y = i * row_height + 3
-        length = max(1.0, (width - label_width - 70) * bar.value / top)
+        length = (width - label_width - 70) * bar.value / top if bar.value > 0 else 0.0
         value = f"{bar.value:.0%}" if unit == "%" else f"{bar.value:g}"
         parts.append(
             f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">'
-            f"{escape(bar.label[:28])}</text>"
+            f"{escape(_shorten(bar.label, 28))}</text>"
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" '
             f'height="{row_height - 6}" rx="2">'
             f"<title>{escape(bar.label)}: {escape(value)} {escape(bar.note)}</title></rect>"
@@ -132,6 +144,7 @@ def write_report(
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True
     )
+    environment.filters["when"] = _when
     rejected_reasons = sorted(
         (k.removeprefix("files_rejected_"), v)
         for k, v in counts.items()
@@ -161,7 +174,7 @@ def write_report(
             "entities": bar_chart(_bars(view["entities"])),
             "flags": bar_chart(_bars(view["flags"])),
             "trend": bar_chart(
-                [Bar(str(r["run_id"])[:16], float(r["articles_loaded"] or 0)) for r in trend]
+                [Bar(str(r["run_id"]), float(r["articles_loaded"] or 0)) for r in trend]
             ),
         },
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),

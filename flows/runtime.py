@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
+from typing import Any
 
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    temporary_settings,
+)
+from prefect.task_runners import TaskRunner
 
 
 @contextlib.contextmanager
@@ -13,3 +20,38 @@ def quiet_flow_run() -> Iterator[None]:
     # A synchronous flow run otherwise waits about a second at its end for the heartbeat thread.
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+@contextlib.contextmanager
+def shared_prefect_api() -> Iterator[None]:
+    """Make sure a Prefect API server is running that worker processes can share.
+
+    Without one, every Dask worker process would start its own temporary server (seconds
+    each, and runs that cannot see each other). An explicit PREFECT_API_URL is used as is.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+
+
+def dask_task_runner(workers: int, address: str | None) -> TaskRunner[Any]:
+    """A Dask task runner: an existing cluster at ``address``, or a local one of ``workers``
+    single-threaded processes (threads give no speed-up on this CPU-bound work: the GIL)."""
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(
+        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+    )

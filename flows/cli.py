@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from flows.settings import configure_prefect_environment
+import contextlib
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
-configure_prefect_environment()
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
 
-import contextlib  # noqa: E402
-import csv  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-from enum import StrEnum  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Annotated, Any  # noqa: E402
-
-import duckdb  # noqa: E402
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR  # noqa: E402
-from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock  # noqa: E402
+from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
+from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 names_app = typer.Typer(no_args_is_help=True, help="Review spellings of known entities.")

@@ -6,33 +6,32 @@ overhead stays small and memory stays flat. Only tasks that do I/O retry.
 
 from __future__ import annotations
 
-from flows.settings import configure_prefect_environment
+import csv
+import datetime as dt
+import json
+import re
+import shutil
+import time
+import uuid
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-configure_prefect_environment()
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.futures import PrefectFuture
 
-import csv  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections import Counter, deque  # noqa: E402
-from collections.abc import Iterator, Sequence  # noqa: E402
-from dataclasses import dataclass, field, replace  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pyarrow as pa  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.context import get_run_context  # noqa: E402
-from prefect.futures import PrefectFuture  # noqa: E402
-
-from expectations.runner import ValidationReport  # noqa: E402
-from flows.extract import (  # noqa: E402
+from expectations.runner import (
+    ValidationReport,
+    validate_tables,
+)
+from flows.extract import (
     FileRead,
     FileScan,
     Manifest,
@@ -40,15 +39,16 @@ from flows.extract import (  # noqa: E402
     read_manifest,
     scan_folder,
 )
-from flows.report import write_report  # noqa: E402
-from flows.settings import Settings  # noqa: E402
-from flows.tables import article_tables, entity_table, file_rows, to_arrow  # noqa: E402
-from flows.validate import RunValidation, validate_staged_run  # noqa: E402
-from transforms.article import ArticleContext, process_articles  # noqa: E402
-from transforms.metadata import OutletDirectory  # noqa: E402
-from transforms.names import AliasIndex, build_alias_index  # noqa: E402
-from transforms.records import Article, RawArticle, Rejection, SourceHints  # noqa: E402
-from warehouse.loader import (  # noqa: E402
+from flows.quality import validation_parameters
+from flows.report import write_report
+from flows.settings import Settings
+from flows.tables import article_tables, entity_table, file_rows, to_arrow
+from flows.validate import merge_reports, validate_batch_tables
+from transforms.article import ArticleContext, process_articles
+from transforms.metadata import OutletDirectory
+from transforms.names import AliasIndex, build_alias_index
+from transforms.records import Article, RawArticle, Rejection, SourceHints
+from warehouse.loader import (
     WarehousePaths,
     known_hashes,
     load_run,
@@ -56,7 +56,7 @@ from warehouse.loader import (  # noqa: E402
     recover_staging,
     run_lock,
 )
-from warehouse.schema import FILES, REJECTS, RUNS, VALIDATIONS  # noqa: E402
+from warehouse.schema import ENTITIES, FILES, REJECTS, RUNS, VALIDATIONS
 
 # Only tasks that touch files or the database retry; transforms are deterministic.
 IO_RETRIES = 2
@@ -251,20 +251,58 @@ def transform_batch(
     return BatchResult(tuple(articles), tuple(files), rejects, counts)
 
 
-@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
-def stage_batch(
-    batch: BatchResult, paths: WarehousePaths, run_id: str, batch_number: int
-) -> Counter[str]:
-    """Write the batch's rows as Parquet parts under the run's staging folder.
+@dataclass(frozen=True, slots=True)
+class CheckedBatch:
+    """A batch's tables after validation, its report and its counts."""
 
-    Returns the batch's counts, so that on a cluster only they travel back to the flow.
-    """
+    tables: dict[str, pa.Table]
+    report: ValidationReport
+    counts: Counter[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StagedBatch:
+    """What travels back to the flow once a batch is staged: no rows, only the verdicts."""
+
+    report: ValidationReport
+    counts: Counter[str]
+
+
+@task(cache_policy=NO_CACHE)
+def validate_batch(
+    batch: BatchResult,
+    reference: ReferenceData,
+    today: dt.date,
+    run_id: str,
+    suites_dir: Path,
+) -> CheckedBatch:
+    """Run the suites on the batch; articles that break quarantine expectations leave it."""
     tables = {
         FILES.name: file_rows(batch.files, run_id),
         REJECTS.name: to_arrow(REJECTS, batch.rejects),
         **article_tables(batch.articles, run_id),
     }
-    for name, table in tables.items():
+    checked = validate_batch_tables(
+        tables,
+        run_id=run_id,
+        alias_rows=reference.alias_rows,
+        entity_ids=[e.entity_id for e in reference.aliases.entities],
+        today=today,
+        suites_dir=suites_dir,
+    )
+    counts = Counter(batch.counts)
+    if checked.quarantined_docs:
+        counts["articles_loaded"] -= checked.quarantined_docs
+        counts["articles_quarantined"] += checked.quarantined_docs
+    return CheckedBatch(checked.tables, checked.report, counts)
+
+
+@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
+def stage_batch(
+    batch: CheckedBatch, paths: WarehousePaths, run_id: str, batch_number: int
+) -> StagedBatch:
+    """Write the batch's rows as Parquet parts under the run's staging folder."""
+    for name, table in batch.tables.items():
         if table.num_rows == 0:
             continue
         folder = paths.staging_for(run_id) / name
@@ -272,30 +310,20 @@ def stage_batch(
         part = folder / f"part-{batch_number:05d}.parquet"
         pq.write_table(table, part.with_suffix(".tmp"))
         part.with_suffix(".tmp").replace(part)
-    return batch.counts
-
-
-# --- validate -------------------------------------------------------------------------------
+    return StagedBatch(batch.report, batch.counts)
 
 
 @task(cache_policy=NO_CACHE)
-def validate_run(
-    paths: WarehousePaths,
-    run_id: str,
-    reference: ReferenceData,
-    entities: pa.Table,
-    today: dt.date,
-    suites_dir: Path,
-) -> RunValidation:
-    return validate_staged_run(
-        paths,
-        run_id,
-        entities=entities,
+def validate_entities(
+    entities: pa.Table, reference: ReferenceData, today: dt.date, suites_dir: Path
+) -> ValidationReport:
+    parameters = validation_parameters(
+        doc_ids=[],
         alias_rows=reference.alias_rows,
         entity_ids=[e.entity_id for e in reference.aliases.entities],
         today=today,
-        suites_dir=suites_dir,
     )
+    return validate_tables({ENTITIES.name: entities.to_pandas()}, parameters, suites_dir)
 
 
 def validation_rows(report: ValidationReport, run_id: str) -> pa.Table:
@@ -467,34 +495,36 @@ def _run(
     for change in ("new", "changed", "unchanged"):
         counts[f"files_{change}"] = sum(s.change == change for s in scans)
 
-    # Transform and stage, batch by batch: memory holds one batch per worker (and a spare).
-    in_flight: deque[PrefectFuture[Counter[str]]] = deque()
+    # Transform, validate and stage, batch by batch: memory holds one batch per worker.
+    staged: list[StagedBatch] = []
+    in_flight: deque[PrefectFuture[StagedBatch]] = deque()
     for number, batch in enumerate(_batches(to_process, batch_size)):
         clock.start("read")
         reads = mark_duplicates(read_files(batch, manifest, settings.max_file_bytes), seen_hashes)
-        clock.start("transform")
+        clock.start("transform, validate, stage")
         if parallelism <= 1:
-            counts.update(
-                stage_batch(transform_batch(reads, reference, today, run_id), paths, run_id, number)
-            )
+            transformed = transform_batch(reads, reference, today, run_id)
+            checked = validate_batch(transformed, reference, today, run_id, settings.suites_dir)
+            staged.append(stage_batch(checked, paths, run_id, number))
             continue
-        # The future goes in as the batch: Prefect resolves it where the stage task runs.
-        transformed: Any = transform_batch.submit(reads, reference, today, run_id)
-        in_flight.append(stage_batch.submit(transformed, paths, run_id, number))
+        # Futures go in as arguments: Prefect resolves them where the next task runs.
+        future: Any = transform_batch.submit(reads, reference, today, run_id)
+        future = validate_batch.submit(future, reference, today, run_id, settings.suites_dir)
+        in_flight.append(stage_batch.submit(future, paths, run_id, number))
         while len(in_flight) > 2 * parallelism:
-            counts.update(in_flight.popleft().result())
+            staged.append(in_flight.popleft().result())
     while in_flight:
-        counts.update(in_flight.popleft().result())
+        staged.append(in_flight.popleft().result())
 
-    # Validate the staged run; broken articles are quarantined, the rest goes on.
+    # The run's verdict: every batch's report, and the entities of seeds/aliases.csv.
     clock.start("validate")
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
-    validation = validate_run(paths, run_id, reference, entities, today, settings.suites_dir)
-    report = validation.report
-    if validation.quarantined_docs:
-        counts["articles_loaded"] -= validation.quarantined_docs
-        counts["articles_quarantined"] = validation.quarantined_docs
+    reports = [b.report for b in staged]
+    reports.append(validate_entities(entities, reference, today, settings.suites_dir))
+    report = merge_reports(reports)
+    for batch_outcome in staged:
+        counts.update(batch_outcome.counts)
     counts["expectations_passed"] = report.passed
     counts["expectations_failed"] = report.failed
     critical = tuple(f"{o.table_name}.{o.expectation}" for o in report.critical_failures)

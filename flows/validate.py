@@ -1,10 +1,14 @@
-"""Validating a staged run: read its Parquet parts, run the suites, quarantine broken articles.
+"""Validating a run batch by batch: suites on each batch's tables, broken articles quarantined.
+
+Each batch is validated on its own (memory stays flat, and on a cluster the work happens where
+the batch is), and the batch reports are merged into the run's report.
 
 Quarantine works on whole articles: a document whose row, paragraph or mention breaks an
-expectation marked ``quarantine`` leaves the run with everything it owns, gets a ``rejects``
+expectation marked ``quarantine`` leaves the batch with everything it owns, gets a ``rejects``
 row per broken expectation, and its file is marked ``rejected`` when none of its articles is
 left. The suites then run again on what remains, and only that second result decides whether
-the run loads.
+the run may load. Above ``MAX_QUARANTINE_SHARE`` of a batch's articles nothing is quarantined
+and the failure stops the run instead: that many broken rows mean the pipeline is broken.
 """
 
 from __future__ import annotations
@@ -17,43 +21,28 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from expectations.runner import QUARANTINED, ValidationReport, validate_tables
+from expectations.runner import (
+    FLAGGED,
+    QUARANTINED,
+    STOPPED_LOAD,
+    ExpectationOutcome,
+    ValidationReport,
+    validate_tables,
+)
 from flows.quality import validation_parameters
-from warehouse.loader import WarehousePaths
-from warehouse.schema import ARTICLE_TABLES, DOCUMENTS, FILES, REJECTS, TABLES_BY_NAME
+from warehouse.schema import ARTICLE_TABLES, DOCUMENTS, FILES, REJECTS
 
-#: Above this share of a run's articles quarantined, the run stops instead: that many broken
-#: rows mean the pipeline, not the input, is broken.
 MAX_QUARANTINE_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
-class RunValidation:
+class ValidatedBatch:
+    """A batch's tables after validation (quarantined articles removed) and its report."""
+
+    tables: dict[str, pa.Table]
     report: ValidationReport
     quarantined_docs: int
-    rejects: tuple[dict[str, Any], ...]
-
-
-def read_staged(paths: WarehousePaths, run_id: str, table: str) -> pa.Table:
-    folder = paths.staging_for(run_id) / table
-    parts = sorted(folder.glob("*.parquet")) if folder.exists() else []
-    schema = TABLES_BY_NAME[table].arrow_schema
-    if not parts:
-        return schema.empty_table()
-    return pa.concat_tables([pq.read_table(part, schema=schema) for part in parts])
-
-
-def write_staged(paths: WarehousePaths, run_id: str, table: str, rows: pa.Table) -> None:
-    """Replace a table's staged parts by one part holding ``rows``."""
-    folder = paths.staging_for(run_id) / table
-    folder.mkdir(parents=True, exist_ok=True)
-    merged = folder / "part-merged.parquet.tmp"
-    pq.write_table(rows, merged)
-    for part in folder.glob("*.parquet"):
-        part.unlink()
-    merged.replace(folder / "part-merged.parquet")
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -65,116 +54,104 @@ def _frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _docs_to_quarantine(
-    report: ValidationReport, frames: Mapping[str, pd.DataFrame]
+    report: ValidationReport, tables: Mapping[str, pa.Table]
 ) -> dict[str, list[str]]:
     docs: dict[str, list[str]] = {}
     for outcome in report.outcomes:
-        if outcome.success or not outcome.quarantine or outcome.table_name not in frames:
+        table = tables.get(outcome.table_name)
+        if outcome.success or not outcome.quarantine or table is None:
             continue
-        frame = frames[outcome.table_name]
-        if "doc_id" not in frame.columns:
+        if "doc_id" not in table.column_names:
             continue
+        doc_ids = table["doc_id"].to_pylist()
         label = f"{outcome.table_name}.{outcome.expectation}"
-        for doc_id in frame["doc_id"].iloc[list(outcome.unexpected_rows)].dropna().unique():
-            docs.setdefault(str(doc_id), []).append(label)
+        for row in outcome.unexpected_rows:
+            labels = docs.setdefault(str(doc_ids[row]), [])
+            if label not in labels:
+                labels.append(label)
     return docs
 
 
-def _quarantine(
-    paths: WarehousePaths,
-    run_id: str,
-    tables: dict[str, pa.Table],
-    docs: Mapping[str, list[str]],
+def _without(table: pa.Table, doc_ids: Mapping[str, object]) -> pa.Table:
+    mask = pa.array([d not in doc_ids for d in table["doc_id"].to_pylist()], type=pa.bool_())
+    return table.filter(mask)
+
+
+def quarantine(
+    tables: Mapping[str, pa.Table],
+    docs: Mapping[str, Sequence[str]],
     details: Mapping[str, str],
-) -> list[dict[str, Any]]:
-    """Move the articles ``docs`` out of the staged run; returns their ``rejects`` rows."""
-    documents = tables[DOCUMENTS.name].to_pylist()
-    by_id = {row["doc_id"]: row for row in documents}
-    rejects = []
-    for doc_id, labels in docs.items():
-        row = by_id.get(doc_id)
-        for label in labels:
-            rejects.append(
-                {
-                    "run_id": run_id,
-                    "source_path": row["source_path"] if row else "",
-                    "record_key": row["record_key"] if row else doc_id,
-                    "doc_id": doc_id,
-                    "stage": "validation",
-                    "reason": f"expectation:{label}",
-                    "detail": details.get(label, ""),
-                }
-            )
+    run_id: str,
+) -> dict[str, pa.Table]:
+    """The batch's tables without the articles ``docs``, with their ``rejects`` rows added."""
+    by_id = {row["doc_id"]: row for row in tables[DOCUMENTS.name].to_pylist()}
+    rejects = [
+        {
+            "run_id": run_id,
+            "source_path": by_id[doc_id]["source_path"] if doc_id in by_id else "",
+            "record_key": by_id[doc_id]["record_key"] if doc_id in by_id else doc_id,
+            "doc_id": doc_id,
+            "stage": "validation",
+            "reason": f"expectation:{label}",
+            "detail": details.get(label, ""),
+        }
+        for doc_id, labels in docs.items()
+        for label in labels
+    ]
+    result = dict(tables)
     for table in ARTICLE_TABLES:
-        staged = tables[table.name]
-        mask = pa.array([d not in docs for d in staged["doc_id"].to_pylist()], type=pa.bool_())
-        tables[table.name] = staged.filter(mask)
-        write_staged(paths, run_id, table.name, tables[table.name])
+        result[table.name] = _without(tables[table.name], docs)
+    result[REJECTS.name] = pa.concat_tables(
+        [tables[REJECTS.name], pa.Table.from_pylist(rejects, schema=REJECTS.arrow_schema)]
+    )
 
     # A file none of whose articles is left is rejected; the others count fewer articles.
     left: dict[str, int] = {}
-    for path in tables[DOCUMENTS.name]["source_path"].to_pylist():
+    for path in result[DOCUMENTS.name]["source_path"].to_pylist():
         left[path] = left.get(path, 0) + 1
-    quarantined_paths = {by_id[d]["source_path"] for d in docs if d in by_id}
+    touched = {by_id[d]["source_path"] for d in docs if d in by_id}
     files = []
     for row in tables[FILES.name].to_pylist():
-        if row["path"] in quarantined_paths and row["status"] == "loaded":
+        if row["path"] in touched and row["status"] == "loaded":
             row["article_count"] = left.get(row["path"], 0)
             if not row["article_count"]:
                 row["status"], row["reason"] = "rejected", "quarantined"
         files.append(row)
-    tables[FILES.name] = pa.Table.from_pylist(files, schema=FILES.arrow_schema)
-    write_staged(paths, run_id, FILES.name, tables[FILES.name])
-    return rejects
+    result[FILES.name] = pa.Table.from_pylist(files, schema=FILES.arrow_schema)
+    return result
 
 
-def validate_staged_run(
-    paths: WarehousePaths,
-    run_id: str,
+def validate_batch_tables(
+    tables: Mapping[str, pa.Table],
     *,
-    entities: pa.Table,
+    run_id: str,
     alias_rows: Sequence[Mapping[str, str]],
     entity_ids: Sequence[str],
     today: dt.date,
     suites_dir: Path,
-) -> RunValidation:
-    tables = {t.name: read_staged(paths, run_id, t.name) for t in (FILES, *ARTICLE_TABLES)}
+) -> ValidatedBatch:
+    """Validate one batch's tables (files, documents, paragraphs, mentions, ...)."""
 
-    def validate() -> ValidationReport:
-        frames = {name: _frame(table) for name, table in tables.items() if table.num_rows}
-        frames["entities"] = _frame(entities)
+    def validate(current: Mapping[str, pa.Table]) -> ValidationReport:
+        frames = {name: _frame(table) for name, table in current.items() if table.num_rows}
         parameters = validation_parameters(
-            doc_ids=tables[DOCUMENTS.name]["doc_id"].to_pylist(),
+            doc_ids=current[DOCUMENTS.name]["doc_id"].to_pylist(),
             alias_rows=alias_rows,
             entity_ids=entity_ids,
             today=today,
         )
         return validate_tables(frames, parameters, suites_dir)
 
-    first = validate()
-    frames = {name: _frame(table) for name, table in tables.items() if table.num_rows}
-    docs = _docs_to_quarantine(first, frames)
-    article_count = tables[DOCUMENTS.name].num_rows
-    if not docs or len(docs) > MAX_QUARANTINE_SHARE * article_count:
-        return RunValidation(first, 0, ())
+    first = validate(tables)
+    docs = _docs_to_quarantine(first, tables)
+    if not docs or len(docs) > MAX_QUARANTINE_SHARE * tables[DOCUMENTS.name].num_rows:
+        return ValidatedBatch(dict(tables), first, 0)
 
     details = {f"{o.table_name}.{o.expectation}": o.details for o in first.outcomes}
-    rejects = _quarantine(paths, run_id, tables, docs, details)
-    if rejects:
-        write_staged(
-            paths,
-            run_id,
-            REJECTS.name,
-            pa.concat_tables(
-                [
-                    read_staged(paths, run_id, REJECTS.name),
-                    pa.Table.from_pylist(rejects, schema=REJECTS.arrow_schema),
-                ]
-            ),
-        )
-    second = validate()
-    # The record keeps what broke (first pass) for quarantined expectations, and the verdict
-    # on what is left (second pass) for everything else.
+    kept = quarantine(tables, docs, details, run_id)
+    second = validate(kept)
+    # Keep what broke (first pass) for quarantined expectations, and the verdict on what is left
+    # (second pass) for everything else.
     quarantined = {
         (o.table_name, o.expectation): replace(o, action=QUARANTINED)
         for o in first.outcomes
@@ -184,4 +161,29 @@ def validate_staged_run(
         quarantined.get((o.table_name, o.expectation), o) if o.success else o
         for o in second.outcomes
     )
-    return RunValidation(ValidationReport(outcomes), len(docs), tuple(rejects))
+    return ValidatedBatch(kept, ValidationReport(outcomes), len(docs))
+
+
+_ACTION_RANK = {None: 0, FLAGGED: 1, QUARANTINED: 2, STOPPED_LOAD: 3}
+
+
+def merge_reports(reports: Sequence[ValidationReport]) -> ValidationReport:
+    """One report for the run: per expectation, failed if any batch failed, counts summed."""
+    merged: dict[tuple[str, str], ExpectationOutcome] = {}
+    for report in reports:
+        for outcome in report.outcomes:
+            key = (outcome.table_name, outcome.expectation)
+            seen = merged.get(key)
+            if seen is None:
+                merged[key] = replace(outcome, unexpected_rows=())
+                continue
+            action: Any = max(seen.action, outcome.action, key=lambda a: _ACTION_RANK[a])
+            merged[key] = replace(
+                seen,
+                success=seen.success and outcome.success,
+                element_count=(seen.element_count or 0) + (outcome.element_count or 0),
+                unexpected_count=(seen.unexpected_count or 0) + (outcome.unexpected_count or 0),
+                details=seen.details if not seen.success or outcome.success else outcome.details,
+                action=action,
+            )
+    return ValidationReport(tuple(merged.values()))

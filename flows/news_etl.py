@@ -232,9 +232,11 @@ def transform_batch(
         if read.failure is None and read.duplicate_of is None
         for article in read.articles
     ]
-    articles, rejections = process_articles(raws, context)
+    processed = process_articles(raws, context)
+    articles, rejections = processed.articles, processed.rejections
     files, counts = file_outcomes(reads, articles, rejections)
     counts.update(article_counts(articles))
+    counts.update({f"seconds_{stage}": s for stage, s in processed.stage_seconds.items()})
     record_rejections = [r for read in reads for r in read.rejections] + rejections
     rejects = tuple(
         {
@@ -501,7 +503,7 @@ def _run(
     for number, batch in enumerate(_batches(to_process, batch_size)):
         clock.start("read")
         reads = mark_duplicates(read_files(batch, manifest, settings.max_file_bytes), seen_hashes)
-        clock.start("transform, validate, stage")
+        clock.start("process")
         if parallelism <= 1:
             transformed = transform_batch(reads, reference, today, run_id)
             checked = validate_batch(transformed, reference, today, run_id, settings.suites_dir)

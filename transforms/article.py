@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from transforms.boilerplate import classify_lines, trim_end_marks
+from transforms.boilerplate import BODY, LineVerdict, classify_lines, trim_end_marks
 from transforms.coherence import assess_coherence
 from transforms.language import aggregate_language, detect_languages
 from transforms.metadata import OutletDirectory, extract_metadata
@@ -22,7 +23,6 @@ from transforms.records import (
     RAW_TEXT_FIELD,
     UNDETERMINED,
     Article,
-    LanguageGuess,
     Mention,
     Paragraph,
     RawArticle,
@@ -61,6 +61,21 @@ class ArticleContext:
                 if entity is not None and entity.entity_type == "place":
                     return entity.canonical
         return None
+
+
+def _extracted_verdicts(lines: Sequence[str], title: str | None) -> list[LineVerdict]:
+    """Lines trafilatura already extracted from HTML: it judged them with the page structure,
+    which plain-text cues cannot beat, so only a repeat of the headline is taken out."""
+    headline = " ".join(title.split()).casefold() if title else None
+    seen_title = False
+    verdicts = []
+    for line in lines:
+        if headline is not None and " ".join(line.split()).casefold() == headline:
+            verdicts.append(LineVerdict(True, "repeated_title" if seen_title else "title"))
+            seen_title = True
+        else:
+            verdicts.append(LineVerdict(False, BODY))
+    return verdicts
 
 
 def make_doc_id(source_path: str, record_key: str) -> str:
@@ -104,7 +119,24 @@ def _story_chrome_mentions(
     return tuple(found)
 
 
-def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejection:
+@dataclass(slots=True)
+class StageSeconds:
+    """Seconds spent per stage over many articles (the benchmark's per-stage figures)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    _last: float = field(default_factory=time.perf_counter)
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
+def process_article(
+    raw: RawArticle, context: ArticleContext, clock: StageSeconds | None = None
+) -> Article | Rejection:
+    clock = clock if clock is not None else StageSeconds()
+    clock.lap("other")
     repaired = repair_text(raw.text)
     text = repaired.text
     # Offsets of each stripped line in the repaired text, so every paragraph can be found again.
@@ -119,11 +151,17 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
     if not lines:
         return Rejection(raw.source_path, raw.record_key, "empty_text", "no text after repair")
 
+    clock.lap("repair")
     guesses = detect_languages(lines)
+    clock.lap("language")
     outlet_hint = context.outlets.canonical(raw.hints.outlet) if raw.hints.outlet else None
     chrome = context.outlet_chrome.get(outlet_hint or "", frozenset())
-    verdicts = classify_lines(lines, guesses, outlet_chrome=chrome)
+    if raw.source_format == "html":
+        verdicts = _extracted_verdicts(lines, raw.hints.title)
+    else:
+        verdicts = classify_lines(lines, guesses, outlet_chrome=chrome)
     reasons = [v.reason for v in verdicts]
+    clock.lap("boilerplate")
 
     body_parts = [
         (guess, _letter_count(line))
@@ -142,6 +180,7 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
         damaged_words += result.scraper_damage
         mended_lines[i] = result.text
 
+    clock.lap("repair")
     metadata, dateline = extract_metadata(
         mended_lines,
         reasons,
@@ -164,11 +203,13 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
     if not clean_text.strip():
         return Rejection(raw.source_path, raw.record_key, "empty_body", "every line is boilerplate")
 
+    clock.lap("metadata")
     mentions = find_mentions(clean_text, context.aliases)
     normalized = normalize_text(clean_text, mentions)
     caption_mentions = _story_chrome_mentions(text, spans, reasons, context.aliases, mentions)
     candidates = find_name_candidates(clean_text, context.aliases, mentions)
 
+    clock.lap("names")
     flags: list[str] = []
     notes: list[str] = []
     if damaged_words:
@@ -204,6 +245,7 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
             zip(mended_lines, spans, guesses, verdicts, strict=True)
         )
     )
+    clock.lap("quality")
     return Article(
         doc_id=make_doc_id(raw.source_path, raw.record_key),
         source_path=raw.source_path,
@@ -224,18 +266,33 @@ def process_article(raw: RawArticle, context: ArticleContext) -> Article | Rejec
     )
 
 
-def process_articles(
-    raws: Sequence[RawArticle], context: ArticleContext
-) -> tuple[list[Article], list[Rejection]]:
+@dataclass(frozen=True, slots=True)
+class ProcessedBatch:
+    articles: list[Article]
+    rejections: list[Rejection]
+    stage_seconds: dict[str, float]
+
+
+def process_articles(raws: Sequence[RawArticle], context: ArticleContext) -> ProcessedBatch:
+    clock = StageSeconds()
     articles: list[Article] = []
     rejections: list[Rejection] = []
     for raw in raws:
-        result = process_article(raw, context)
+        result = process_article(raw, context, clock)
         if isinstance(result, Article):
             articles.append(result)
         else:
             rejections.append(result)
-    return articles, rejections
+    clock.lap("other")
+    return ProcessedBatch(articles, rejections, dict(clock.seconds))
 
 
-__all__ = ["QUALITY_FLAGS", "ArticleContext", "LanguageGuess", "make_doc_id", "process_article"]
+__all__ = [
+    "QUALITY_FLAGS",
+    "ArticleContext",
+    "ProcessedBatch",
+    "StageSeconds",
+    "make_doc_id",
+    "process_article",
+    "process_articles",
+]

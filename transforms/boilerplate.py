@@ -17,23 +17,28 @@ The classifier works in three passes over the non-empty lines of a page:
    it. Each line gets a weight (prose letters count for, chrome counts against, cue lines that
    close an article — "Leave a review", "Follow us", "Related" — count heavily against) and
    the maximum-sum run of lines is the body region.
-3. **Score**: a logistic model over shape, stopword, region and neighbourhood features (weights
-   fitted on the development set, see ``_FEATURE_WEIGHTS``) decides body or not for lines
-   without a specific reason. Cues, language switches, repeated titles, duplicates and outlet
-   chrome are removed wherever they are, with their own reason.
+3. **Score**, in two logistic stages (weights fitted by ``bench/fit_boilerplate.py``, see
+   ``_MODEL``): stage 1 scores each line from its shape, stopword, density, region, indentation
+   block and neighbourhood features; stage 2 re-scores it from the stage-1 scores of its
+   neighbours (previous/next, window means, the body mass before and after it, a second region
+   on the scores, its indentation block), so a line is judged with its context. Lines with a
+   specific reason (cues, language switches, repeated titles, duplicates, outlet chrome) are
+   removed wherever they are, with that reason.
 
 Everything here is a pure function of its arguments: no I/O, no global state.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from transforms.records import UNDETERMINED, LanguageGuess
 
@@ -208,6 +213,7 @@ _CAPTION_LABELS = _wordset(
 )
 _CAPTION_WORDS = frozenset(["getty", "shutterstock", "imago"])
 _LABEL = re.compile(r"([^\W\d_]+)\s*:")
+_COUNTER_WORDS = frozenset(["views", "aufrufe", "просмотров", "просмотры", "baxış", "baxılıb"])
 _WIDGET_PHRASES = (
     "↺",
     "↻",
@@ -233,8 +239,8 @@ _PHRASE_GATE = frozenset(
     for word in _WORD.findall(phrase)
 )
 _SYMBOL_CUES = frozenset("©↺↻⟳")
+_CUE_WORDS = _SHARE_WORDS | _FOOTER_WORDS | _CAPTION_WORDS | frozenset(_COUNTER_WORDS)
 _PIXELS = re.compile(r"\d\s*px\b")
-_COUNTER_WORDS = frozenset(["views", "aufrufe", "просмотров", "просмотры", "baxış", "baxılıb"])
 _NAVIGATION_CUE = re.compile(
     r"^(?:home|startseite|menu|menü|search|suche|suchen|login|log in|sign in|anmelden|"
     r"registrieren|register|skip to (?:main )?content|zum inhalt springen|"
@@ -260,12 +266,13 @@ _END_MARK_LAST_CHARS = frozenset("—–-#*)■□▪dD")
 _DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[*+•·▪►▸o-]|\d{1,3}[.)])\s+")
+_BULLET_FIRST = frozenset("*+•·▪►▸o-0123456789")
 _SEPARATORS = re.compile(r"\s[|•·»›/]\s|\s[|•·»›]$|^[|•·»›]\s")
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"'”“»«)\]]*)(?=\s|$)")
-_TERMINAL_PUNCT = re.compile(r"[.!?…:;,\"'”“»«)\]]\s*$")
 _DIGITS = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s+")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +353,9 @@ class _LineFacts(NamedTuple):
     closes_body: bool  # a cue after which the article does not continue
     capitalised: int  # words starting with a capital letter (headline case, menus)
     digits: int
+    stop_all: float  # share of words in any stopword list
+    commas: int
+    linkish: bool  # a URL, an e-mail address or a handle
 
 
 def _cue_reason(text: str, words: Sequence[str], letters: int) -> str | None:
@@ -360,22 +370,26 @@ def _cue_reason(text: str, words: Sequence[str], letters: int) -> str | None:
     if count > 25:
         return None
     phrases = not (_PHRASE_GATE.isdisjoint(words) and _SYMBOL_CUES.isdisjoint(text))
+    cue_words = not _CUE_WORDS.isdisjoint(words)  # one gate for the four word sets below
     if count <= 12 and (
         (phrases and any(p in text for p in _WIDGET_PHRASES))
         or ("px" in text and _PIXELS.search(text))
-        or (_COUNTER_WORDS.intersection(words) and _DIGIT.search(text))
+        or (cue_words and not _COUNTER_WORDS.isdisjoint(words) and _DIGIT.search(text))
     ):
         return "widget"
     if (":" in text and any(m.group(1) in _CAPTION_LABELS for m in _LABEL.finditer(text))) or (
-        _CAPTION_WORDS.intersection(words) or text.startswith(("(photo", "(foto", "(фото"))
+        (cue_words and not _CAPTION_WORDS.isdisjoint(words))
+        or text.startswith(("(photo", "(foto", "(фото"))
     ):
         return "caption"
     if count <= 20 and (
-        _FOOTER_WORDS.intersection(words) or (phrases and any(p in text for p in _FOOTER_PHRASES))
+        (cue_words and not _FOOTER_WORDS.isdisjoint(words))
+        or (phrases and any(p in text for p in _FOOTER_PHRASES))
     ):
         return "footer"
     if count <= 6 and (
-        _SHARE_WORDS.intersection(words) or (phrases and any(p in text for p in _SHARE_PHRASES))
+        (cue_words and not _SHARE_WORDS.isdisjoint(words))
+        or (phrases and any(p in text for p in _SHARE_PHRASES))
     ):
         return "share"
     if count <= 6 and _CLOSING_CUE.match(text):
@@ -394,38 +408,68 @@ def _cue_reason(text: str, words: Sequence[str], letters: int) -> str | None:
 _SEPARATOR_CHARS = frozenset("|•·»›/")
 
 
+_SENTENCE_CHARS = frozenset(".!?…")
+_TERMINAL_CHARS = frozenset(".!?…:;,\"'”“»«)]")
+
+
 def _facts(raw: str) -> _LineFacts:
     stripped = raw.strip()
     indent = len(raw) - len(raw.lstrip())
-    bullet = _BULLET.match(stripped)
+    bullet = _BULLET.match(stripped) if stripped[:1] in _BULLET_FIRST else None
     body = stripped[bullet.end() :] if bullet else stripped
-    body = trim_end_marks(body) or body
+    if body[-1:] in _END_MARK_LAST_CHARS:
+        body = trim_end_marks(body) or body
     original_words = _WORD.findall(body)
-    folded = _casefold(body)
+    ascii_only = body.isascii()
     # Casefolding never splits or joins words once the dotted capital I is handled, so the
     # folded words come from one join/split instead of a second regex pass.
-    words = tuple(_casefold(" ".join(original_words)).split())
+    if ascii_only:
+        folded = body.lower()
+        words = tuple(map(str.lower, original_words))
+        norm = " ".join(folded.split())
+    else:
+        folded = _casefold(body)
+        words = tuple(_casefold(" ".join(original_words)).split())
+        if unicodedata.is_normalized("NFKC", body):
+            norm = " ".join(folded.split())
+        else:
+            norm = " ".join(_fold(body).split())
     letters = sum(map(len, words))
-    digits = len(_DIGIT.findall(body))
-    norm = " ".join((folded if body.isascii() else _fold(body)).split())
-    if digits:
+    digits = len(_DIGIT.findall(body)) if _DIGIT.search(body) else 0
+    if digits or not ascii_only:
         norm = _DIGITS.sub("0", norm)
+    count = len(words)
+    # Positional: keyword construction of a 19-field NamedTuple costs ~1 µs a line.
     return _LineFacts(
-        text=body,
-        norm=norm,
-        indent=indent,
-        is_bullet=bullet is not None,
-        letters=letters,
-        words=words,
-        sentence_ends=len(_SENTENCE_END.findall(body)),
-        ends_like_sentence=_TERMINAL_PUNCT.search(body[-4:]) is not None,
-        has_separators=not _SEPARATOR_CHARS.isdisjoint(body)
-        and _SEPARATORS.search(body) is not None,
-        cue=_cue_reason(folded, words, letters),
-        closes_body=len(words) <= 8 and _CLOSING_CUE.match(folded.strip(" :>»›-–—*")) is not None,
-        capitalised=sum(map(str.istitle, original_words)),
-        digits=digits,
+        body,
+        norm,
+        indent,
+        bullet is not None,
+        letters,
+        words,
+        len(_SENTENCE_END.findall(body)) if not _SENTENCE_CHARS.isdisjoint(body) else 0,
+        body[-1:] in _TERMINAL_CHARS,
+        not _SEPARATOR_CHARS.isdisjoint(body) and _SEPARATORS.search(body) is not None,
+        _cue_reason(folded, words, letters) if count <= 25 or not letters else None,
+        count <= 8 and _CLOSING_CUE.match(folded.strip(" :>»›-–—*")) is not None,
+        sum(map(str.istitle, original_words)),
+        digits,
+        sum(map(_ALL_STOPWORDS.__contains__, words)) / count if count else 0.0,
+        body.count(","),
+        "@" in body or "http" in body or "www." in body,
     )
+
+
+def _page_facts(lines: Sequence[str]) -> list[_LineFacts]:
+    """``_facts`` of every line; a line repeated on the page ("* ", "Share") is read once."""
+    cache: dict[str, _LineFacts] = {}
+    facts = []
+    for line in lines:
+        fact = cache.get(line)
+        if fact is None:
+            fact = cache[line] = _facts(line)
+        facts.append(fact)
+    return facts
 
 
 def _stopword_ratio(words: Sequence[str], stopwords: frozenset[str]) -> float:
@@ -440,8 +484,12 @@ def stopword_language(words: Sequence[str]) -> str:
     A cheap profile, not a detector: it tells which lines are worth sending to the detector.
     """
     best, best_hits = UNDETERMINED, 1  # one hit is chance; ask for at least two
+    counts = Counter(words) if len(words) > 50 else None
     for lang, stopwords in _STOPWORDS.items():
-        hits = sum(map(stopwords.__contains__, words))
+        if counts is None:
+            hits = sum(map(stopwords.__contains__, words))
+        else:
+            hits = sum(counts[w] for w in stopwords.intersection(counts))
         if hits > best_hits:
             best, best_hits = lang, hits
     return best
@@ -532,28 +580,65 @@ def _title_index(facts: Sequence[_LineFacts], body_start: int) -> int | None:
 
 
 _LOCAL_SCORE = {_GOOD: 1.0, _NEAR: 0.5, _SHORT: 0.0, _BAD: -1.0}
+_Vector = npt.NDArray[np.float64]
 
 
-def _window_mean(values: Sequence[float], radius: int) -> list[float]:
-    """Mean of ``values`` over ``[i - radius, i + radius]`` without ``i`` itself (prefix sums)."""
-    prefix = [0.0]
-    for value in values:
-        prefix.append(prefix[-1] + value)
+def _window_mean(values: _Vector, radius: int) -> _Vector:
+    """Mean of ``values`` over ``[i - radius, i + radius]`` without ``i`` itself."""
     count = len(values)
-    means = []
-    for i in range(count):
-        low, high = max(i - radius, 0), min(i + radius + 1, count)
-        span = high - low - 1
-        means.append((prefix[high] - prefix[low] - values[i]) / span if span else 0.0)
-    return means
+    prefix = np.concatenate(([0.0], np.cumsum(values)))
+    index = np.arange(count)
+    low = np.maximum(index - radius, 0)
+    high = np.minimum(index + radius + 1, count)
+    span = high - low - 1
+    total = prefix[high] - prefix[low] - values
+    return np.divide(total, span, out=np.zeros(count), where=span > 0)
 
 
-def _classify(
+def _blocks(indents: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
+    """Runs of consecutive lines at one indentation: each line's run id, run start, run end."""
+    count = len(indents)
+    starts_here = np.ones(count, dtype=bool)
+    starts_here[1:] = indents[1:] != indents[:-1]
+    block = np.cumsum(starts_here) - 1
+    starts = np.flatnonzero(starts_here)
+    ends = np.append(starts[1:], count)
+    return block, starts[block], ends[block]
+
+
+def _block_mean_without_self(
+    values: _Vector, block: npt.NDArray[np.int64], size: _Vector, empty: float
+) -> _Vector:
+    sums = np.bincount(block, weights=values)[block] - values
+    return np.divide(sums, size - 1, out=np.full(len(values), empty), where=size > 1)
+
+
+class _Page(NamedTuple):
+    """A page after the local and region passes: what the scoring stages need."""
+
+    facts: Sequence[_LineFacts]
+    letters: _Vector
+    indents: npt.NDArray[np.int64]
+    reasons: list[str | None]  # a forced reason (cue, chrome, language, title, duplicate)
+    classes: list[str]
+    stop_ratios: list[float]
+    start: int  # body region [start, end)
+    end: int
+
+
+class _Model(NamedTuple):
+    """Logistic weights of the two stages (``bench/fit_boilerplate.py`` prints them)."""
+
+    line: tuple[float, ...]  # over ``_line_features``
+    context: tuple[float, ...]  # over ``_context_features`` (stage-1 scores of the neighbours)
+
+
+def _prepare(
     facts: Sequence[_LineFacts],
     languages: Sequence[LanguageGuess],
     main_language: str,
     outlet_chrome: frozenset[str],
-) -> list[LineVerdict]:
+) -> _Page:
     stopwords = _STOPWORDS.get(main_language, _ALL_STOPWORDS)
     stop_ratios = [_stopword_ratio(f.words, stopwords) for f in facts]
     classes = [_local_class(f, r) for f, r in zip(facts, stop_ratios, strict=True)]
@@ -583,102 +668,274 @@ def _classify(
         seen.add(fact.norm)
     if title is not None:
         reasons[title] = "title"
+    letters = np.array([f.letters for f in facts], dtype=np.float64)
+    indents = np.array([f.indent for f in facts], dtype=np.int64)
+    return _Page(facts, letters, indents, reasons, classes, stop_ratios, start, end)
 
-    scores = _body_scores(facts, classes, stop_ratios, start, end)
+
+def _decide(page: _Page, scores: _Vector) -> list[LineVerdict]:
     verdicts: list[LineVerdict] = []
-    for i, fact in enumerate(facts):
-        reason = reasons[i]
+    start, end = page.start, page.end
+    is_body = (scores >= 0.0).tolist()
+    for i, fact in enumerate(page.facts):
+        reason = page.reasons[i]
         if reason is None:
-            reason = BODY if scores[i] >= 0.0 else _removal_reason(i, fact, classes[i], start, end)
-        verdicts.append(_KEEP if reason == BODY else LineVerdict(True, reason))
+            if is_body[i]:
+                verdicts.append(_KEEP)
+                continue
+            reason = _removal_reason(i, fact, page.classes[i], start, end)
+        verdicts.append(LineVerdict(True, reason))
     return verdicts
 
 
-def _line_features(
+def _classify(
     facts: Sequence[_LineFacts],
-    classes: Sequence[str],
-    stop_ratios: Sequence[float],
-    start: int,
-    end: int,
-) -> list[tuple[float, ...]]:
-    """Numeric features per line, in the order of ``_FEATURE_WEIGHTS``."""
-    local = [_LOCAL_SCORE[c] for c in classes]
-    near1, near3, near10 = (_window_mean(local, r) for r in (1, 3, 10))
-    body_indents = Counter(facts[i].indent for i in range(start, end) if classes[i] == _GOOD)
-    region_indent = body_indents.most_common(1)[0][0] if body_indents else -1
-    count = len(facts)
-    first_closing = next((i for i in range(start, count) if facts[i].closes_body), count)
-    rows: list[tuple[float, ...]] = []
-    for i, fact in enumerate(facts):
-        words = len(fact.words)
-        distance = 0 if start <= i < end else (start - i if i < start else i - end + 1)
-        rows.append(
-            (
-                1.0,
-                math.log1p(fact.letters) / 5.0,
-                stop_ratios[i],
-                _stopword_ratio(fact.words, _ALL_STOPWORDS),
-                float(fact.ends_like_sentence),
-                min(fact.sentence_ends, 5) / 5.0,
-                float(fact.is_bullet),
-                float(fact.has_separators),
-                float(words > 0 and fact.letters / words > 12),  # unsegmented script (CJK)
-                float(distance == 0),
-                math.log1p(distance) / 5.0,
-                float(i >= end),
-                float(i > first_closing),
-                float(fact.indent == region_indent),
-                near1[i],
-                near3[i],
-                near10[i],
-                i / count,
-                fact.capitalised / words if words else 0.0,
-                fact.digits / (fact.letters + fact.digits) if fact.digits else 0.0,
-                local[i],
-            )
-        )
-    return rows
+    languages: Sequence[LanguageGuess],
+    main_language: str,
+    outlet_chrome: frozenset[str],
+    model: _Model | None = None,
+) -> list[LineVerdict]:
+    page = _prepare(facts, languages, main_language, outlet_chrome)
+    return _decide(page, _scores(page, model or _MODEL))
 
 
-#: Logistic-regression weights over ``_line_features`` (fitted on the development set, see
-#: docs/boilerplate.md); a line is body when the score is >= 0.
-_FEATURE_WEIGHTS: tuple[float, ...] = (
-    -2.174,  # bias
-    2.665,  # log letters
-    -0.149,  # stopword share, page language
-    -0.460,  # stopword share, any language
-    0.876,  # ends like a sentence
-    0.710,  # sentence ends (capped at 5)
-    0.414,  # list bullet
-    -0.852,  # separators (| · »)
-    -0.134,  # unsegmented script (CJK)
-    0.351,  # inside the body region
-    0.339,  # log distance to the region
-    -1.205,  # after the region
-    -1.687,  # after a closing cue
-    1.398,  # indent of the region's prose
-    0.654,  # local class, neighbours ±1
-    0.584,  # local class, neighbours ±3
-    -0.430,  # local class, neighbours ±10
-    -1.460,  # relative position on the page
-    -1.071,  # share of capitalised words
-    1.194,  # share of digits
-    -0.108,  # own local class
+#: Column names of ``_line_features`` (``bench/fit_boilerplate.py`` prints weights with them).
+_LINE_FEATURES = (
+    "bias",
+    "log letters",
+    "stopword share, page language",
+    "stopword share, any language",
+    "ends like a sentence",
+    "sentence ends (capped at 5)",
+    "list bullet",
+    "separators (| · »)",
+    "unsegmented script (CJK)",
+    "inside the body region",
+    "log distance to the region",
+    "after the region",
+    "after a closing cue",
+    "indent of the region's prose",
+    "local class, neighbours ±1",
+    "local class, neighbours ±3",
+    "local class, neighbours ±10",
+    "relative position on the page",
+    "share of capitalised words",
+    "share of digits",
+    "own local class",
+    "commas per word",
+    "ends with a colon",
+    "starts lower-case",
+    "URL, e-mail or handle",
+    "short-line share, ±5",
+    "indented deeper than the region",
+    "indented less than the region",
+    "log indent gap to the region",
+    "log size of the indent block",
+    "local class, rest of the indent block",
+)
+#: Column names of ``_context_features``.
+_CONTEXT_FEATURES = (
+    "bias",
+    "stage-1 score",
+    "previous line's score",
+    "next line's score",
+    "max score, 3 lines before",
+    "max score, 3 lines after",
+    "mean score, ±2",
+    "mean score, ±5",
+    "mean score, ±15",
+    "body mass before",
+    "body mass after",
+    "inside the score region",
+    "log distance to the score region",
+    "after the score region",
+    "relative position on the page",
+    "mean score, rest of the indent block",
+    "max score of the indent block",
 )
 
 
-def _body_scores(
-    facts: Sequence[_LineFacts],
-    classes: Sequence[str],
-    stop_ratios: Sequence[float],
-    start: int,
-    end: int,
-) -> list[float]:
-    weights = _FEATURE_WEIGHTS
-    return [
-        sum(w * x for w, x in zip(weights, row, strict=True))
-        for row in _line_features(facts, classes, stop_ratios, start, end)
-    ]
+def _line_features(page: _Page) -> _Vector:
+    """Stage-1 features, one row per line, columns in the order of ``_MODEL.line``."""
+    facts, start, end = page.facts, page.start, page.end
+    count = len(facts)
+    base = np.array(
+        [
+            (
+                f.letters,
+                len(f.words),
+                f.stop_all,
+                f.ends_like_sentence,
+                f.sentence_ends,
+                f.is_bullet,
+                f.has_separators,
+                f.capitalised,
+                f.digits,
+                f.indent,
+                f.commas,
+                f.text[-1:] == ":",
+                f.text[:1].islower(),
+                f.linkish,
+            )
+            for f in facts
+        ],
+        dtype=np.float64,
+    ).reshape(count, 14)
+    (letters, words, stop_all, ends, sentences, bullet, separators, capitalised, digits,
+     indent, commas, colon, lower, linkish) = base.T  # fmt: skip
+    local = np.array([_LOCAL_SCORE[c] for c in page.classes])
+    index = np.arange(count)
+    distance = np.where(index < start, start - index, np.maximum(index - end + 1, 0))
+    body_indents = Counter(facts[i].indent for i in range(start, end) if page.classes[i] == _GOOD)
+    region_indent = body_indents.most_common(1)[0][0] if body_indents else -1
+    first_closing = next((i for i in range(start, count) if facts[i].closes_body), count)
+    block, block_start, block_end = _blocks(page.indents)
+    size = (block_end - block_start).astype(np.float64)
+    indent_gap = indent - region_indent if region_indent >= 0 else np.zeros(count)
+    some_words = np.maximum(words, 1.0)
+    return np.column_stack(
+        (
+            np.ones(count),
+            np.log1p(letters) / 5.0,
+            np.array(page.stop_ratios),
+            stop_all,
+            ends,
+            np.minimum(sentences, 5.0) / 5.0,
+            bullet,
+            separators,
+            (letters > 12 * words) & (words > 0),  # unsegmented script (CJK)
+            distance == 0,
+            np.log1p(distance) / 5.0,
+            index >= end,
+            index > first_closing,
+            indent == region_indent,
+            _window_mean(local, 1),
+            _window_mean(local, 3),
+            _window_mean(local, 10),
+            index / count,
+            capitalised / some_words,
+            digits / np.maximum(letters + digits, 1.0),
+            local,
+            np.minimum(commas / some_words, 1.0),
+            colon,
+            lower,
+            linkish,
+            _window_mean((letters < _SHORT_LETTERS).astype(np.float64), 5),
+            indent_gap > 0,
+            indent_gap < 0,
+            np.log1p(np.abs(indent_gap)) / 3.0,
+            np.log1p(size) / 5.0,
+            _block_mean_without_self(local, block, size, 0.0),
+        )
+    ).astype(np.float64)
+
+
+def _context_features(page: _Page, scores: _Vector) -> _Vector:
+    """Stage-2 features: a line's stage-1 score and its neighbours' (``_MODEL.context``).
+
+    Scores are clipped to ±6 and scaled by 1/4; neighbours beyond the page count as chrome.
+    """
+    count = len(scores)
+    clipped = np.clip(scores, -6.0, 6.0) / 4.0
+    edge = -1.0
+    padded = np.concatenate(([edge] * 3, clipped, [edge] * 3))
+    # Body mass (letters weighted by the stage-1 probability) before and after each line.
+    mass = page.letters / (1.0 + np.exp(-np.clip(scores, -30.0, 30.0)))
+    total = float(mass.sum()) or 1.0
+    before = np.cumsum(mass) - mass
+    # A second body region on the stage-1 scores: the maximum-sum run of letters-weighted
+    # scores, as the first region was on the local classes.
+    start, end = _best_region((clipped * np.minimum(page.letters, 400.0)).tolist())
+    index = np.arange(count)
+    distance = np.where(index < start, start - index, np.maximum(index - end + 1, 0))
+    block, block_start, block_end = _blocks(page.indents)
+    size = (block_end - block_start).astype(np.float64)
+    starts = np.flatnonzero(np.diff(block, prepend=-1))
+    return np.column_stack(
+        (
+            np.ones(count),
+            clipped,
+            padded[2 : count + 2],
+            padded[4 : count + 4],
+            np.maximum(np.maximum(padded[0:count], padded[1 : count + 1]), padded[2 : count + 2]),
+            np.maximum(np.maximum(padded[4 : count + 4], padded[5 : count + 5]), padded[6:]),
+            _window_mean(clipped, 2),
+            _window_mean(clipped, 5),
+            _window_mean(clipped, 15),
+            before / total,
+            (total - before - mass) / total,
+            distance == 0,
+            np.log1p(distance) / 5.0,
+            index >= end,
+            index / count,
+            _block_mean_without_self(clipped, block, size, edge),
+            np.maximum.reduceat(clipped, starts)[block],
+        )
+    ).astype(np.float64)
+
+
+def _scores(page: _Page, model: _Model) -> _Vector:
+    """Body score per line (>= 0: body): stage 1 on the line, stage 2 on its context."""
+    first = _line_features(page) @ np.array(model.line)
+    return _context_features(page, first) @ np.array(model.context)
+
+
+#: Fitted weights: the output of ``bench/fit_boilerplate.py`` on the development set (5-fold
+#: held-out F1 0.891, see docs/benchmarks-boilerplate.md). Refit, never hand-edit.
+_MODEL = _Model(
+    line=(
+        -1.377,  # bias
+        2.438,  # log letters
+        -0.032,  # stopword share, page language
+        -0.206,  # stopword share, any language
+        0.845,  # ends like a sentence
+        0.626,  # sentence ends (capped at 5)
+        0.410,  # list bullet
+        -0.769,  # separators (| · »)
+        -0.090,  # unsegmented script (CJK)
+        0.395,  # inside the body region
+        0.515,  # log distance to the region
+        -1.317,  # after the region
+        -1.482,  # after a closing cue
+        -0.390,  # indent of the region's prose
+        0.458,  # local class, neighbours ±1
+        0.304,  # local class, neighbours ±3
+        -0.393,  # local class, neighbours ±10
+        -1.160,  # relative position on the page
+        -0.886,  # share of capitalised words
+        1.181,  # share of digits
+        0.006,  # own local class
+        1.131,  # commas per word
+        -0.217,  # ends with a colon
+        0.688,  # starts lower-case
+        -0.429,  # URL, e-mail or handle
+        -0.169,  # short-line share, ±5
+        -1.483,  # indented deeper than the region
+        -0.992,  # indented less than the region
+        -0.540,  # log indent gap to the region
+        1.623,  # log size of the indent block
+        0.398,  # local class, rest of the indent block
+    ),
+    context=(
+        -0.118,  # bias
+        2.635,  # stage-1 score
+        0.399,  # previous line's score
+        0.310,  # next line's score
+        -0.026,  # max score, 3 lines before
+        0.132,  # max score, 3 lines after
+        -0.254,  # mean score, ±2
+        -0.006,  # mean score, ±5
+        -0.817,  # mean score, ±15
+        -1.441,  # body mass before
+        0.070,  # body mass after
+        0.421,  # inside the score region
+        -0.167,  # log distance to the score region
+        0.049,  # after the score region
+        0.781,  # relative position on the page
+        0.047,  # mean score, rest of the indent block
+        0.684,  # max score of the indent block
+    ),
+)
 
 
 def _removal_reason(index: int, fact: _LineFacts, cls: str, start: int, end: int) -> str:
@@ -737,7 +994,7 @@ def classify_lines(
         raise ValueError(f"{len(lines)} lines but {len(languages)} language guesses")
     if not lines:
         return []
-    facts = [_facts(line) for line in lines]
+    facts = _page_facts(lines)
     return _classify(facts, languages, _main_language(facts, languages), outlet_chrome)
 
 
@@ -779,9 +1036,13 @@ def strip_boilerplate(
     if not lines:
         return ""
     detector = detect or _default_detector()
-    facts = [_facts(line) for line in lines]
+    facts = _page_facts(lines)
     languages, main_language = _sparse_languages(facts, detector)
     verdicts = _classify(facts, languages, main_language, frozenset())
+    return _join_body(lines, verdicts)
+
+
+def _join_body(lines: Sequence[str], verdicts: Sequence[LineVerdict]) -> str:
     kept = [
         trim_end_marks(line.strip())
         for line, verdict in zip(lines, verdicts, strict=True)
@@ -821,11 +1082,13 @@ def _sparse_languages(
 
 def _looks_non_native(fact: _LineFacts, main_language: str) -> bool:
     """Cheap pre-filter: the line shows another language's stopwords or another script."""
-    other = stopword_language(fact.words)
-    if other not in (UNDETERMINED, main_language):
-        return True
+    # stopword_language needs two hits: skip it when the line has fewer stopwords of any list.
+    if fact.stop_all * len(fact.words) > 1.5:
+        other = stopword_language(fact.words)
+        if other not in (UNDETERMINED, main_language):
+            return True
     latin_page = main_language not in ("ru", "uk")
-    cyrillic = any("\u0400" <= c <= "\u04ff" for c in fact.text)
+    cyrillic = not fact.text.isascii() and _CYRILLIC.search(fact.text) is not None
     return cyrillic == latin_page
 
 

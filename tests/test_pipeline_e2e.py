@@ -362,6 +362,28 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
     (raw_dir / "chrome-only.txt").write_text("Leave a review\n\nFollow us on social networks\n")
     (raw_dir / "notes.pdf").write_bytes(b"%PDF-1.4")
     (raw_dir / "loop").symlink_to(raw_dir / "loop")
+    (raw_dir / "huge.txt").write_bytes(b"x" * (50 * 1024 * 1024))
+    sentence = "Lavrov met Bayramov in Baku and they discussed the peace treaty at length. "
+    (raw_dir / "one-long-line.txt").write_text(sentence * 14_000, encoding="utf-8")
+    (raw_dir / "turkish-cp1254.txt").write_bytes(
+        "Dışişleri Bakanı Hakan Fidan, Bakü'de Azerbaycanlı mevkidaşı ile görüştü. "
+        "Görüşmede Karabağ'daki son durum ve barış süreci ele alındı.".encode("cp1254")
+    )
+    (raw_dir / "latin1.txt").write_bytes(
+        "Le ministre français a rencontré son homologue à Bakou, où les négociations "
+        "sur la paix ont continué pendant deux jours.".encode("latin-1")
+    )
+    (raw_dir / "controls.txt").write_text(
+        "Lavrov\u202e met Bayramov\x07 in Baku\u200b on Monday to discuss the peace process "
+        "and the opening of transport links across the region.\r\n",
+        encoding="utf-8",
+    )
+    (raw_dir / "page.html").write_text(
+        "<html><head><title>Lavrov in Baku</title><script>alert(1)</script></head><body>"
+        "<iframe src='https://ads.example/x'></iframe><article><h1>Lavrov in Baku</h1>"
+        f"<p>{sample.splitlines()[0]}</p><p>{sample.splitlines()[2]}</p></article></body></html>",
+        encoding="utf-8",
+    )
     warehouse_dir = tmp_path / "warehouse"
 
     summary = run_pipeline(raw_dir, warehouse_dir)
@@ -380,7 +402,23 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
     assert files["loop"] == ("rejected", "symlink_loop")
     # utf16.txt holds the same text as 000 but other bytes: a second article, not a duplicate.
     assert files["utf16.txt"][0] == "loaded"
-    assert len(files) == 5 + 9
+    assert files["huge.txt"] == ("rejected", "too_large")
+    for name in (
+        "one-long-line.txt",
+        "turkish-cp1254.txt",
+        "latin1.txt",
+        "controls.txt",
+        "page.html",
+    ):
+        assert files[name][0] == "loaded", (name, files[name])
+    assert len(files) == 5 + 15
+    texts = dict(
+        run.query("SELECT regexp_extract(source_path, '[^/]+$'), clean_text FROM documents")
+    )
+    assert "Dışişleri Bakanı Hakan Fidan" in texts["turkish-cp1254.txt"]
+    assert "ministre français a rencontré" in texts["latin1.txt"]
+    assert "\u202e" not in texts["controls.txt"] and "\x07" not in texts["controls.txt"]
+    assert "alert" not in texts["page.html"]
     languages = dict(
         run.query("SELECT regexp_extract(source_path, '[^/]+$'), language FROM documents")
     )

@@ -68,7 +68,33 @@ def decode_bytes(data: bytes) -> DecodedText:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise UnreadableInput("not text in any detectable encoding")
-    return DecodedText(str(best), best.encoding)
+    # 8-bit Latin code pages decode each other's bytes without error (cp1254's ş is cp1252's
+    # þ): among the region's code pages, the decoding whose words a dictionary knows wins.
+    candidates = [(str(best), best.encoding)]
+    for encoding in REGIONAL_CODE_PAGES:
+        try:
+            candidates.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    text, encoding = max(candidates, key=lambda c: _known_word_share(c[0]))
+    return DecodedText(text, encoding)
+
+
+#: 8-bit code pages of the region's press: Cyrillic, Turkish/Azerbaijani Latin, Western.
+REGIONAL_CODE_PAGES = ("cp1251", "koi8_r", "cp1254", "cp1252", "iso8859_9", "cp1250")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_DICTIONARY_LANGUAGES = ("en", "ru", "tr", "de", "fr", "uk")
+
+
+def _known_word_share(text: str) -> float:
+    """Share of the first words of ``text`` that some dictionary language knows."""
+    words = _WORD.findall(text[:4000])[:400]
+    if not words:
+        return 0.0
+    known = sum(
+        any(_is_known_word(word.lower(), lang) for lang in _DICTIONARY_LANGUAGES) for word in words
+    )
+    return known / len(words)
 
 
 @lru_cache(maxsize=65536)

@@ -8,6 +8,10 @@ parameters (``{"$PARAMETER": name}`` in a suite).
 
 A row-level expectation may also carry ``meta.quarantine: true``: the rows that break it are
 moved out of the run (to the ``rejects`` table) and the rest loads; see ``expectations/README.md``.
+
+Besides the outcomes, :func:`validate_tables` keeps each table's GX
+``ExpectationSuiteValidationResult`` as a compact JSON dict (``ValidationReport.results``): plain
+data that pickles across worker processes, from which ``expectations.data_docs`` builds Data Docs.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ import pandas as pd
 SUITES_DIR = Path(__file__).resolve().parent
 CRITICAL = "critical"
 WARNING = "warning"
+#: Longest list of rows or values kept in a result dict (``ValidationReport.results``).
+MAX_RESULT_ITEMS = 20
+#: Longest list kept in an expectation's arguments (value sets filled from ``$PARAMETER``, such as
+#: the run's document ids); longer lists end with a "… N more" marker.
+MAX_PARAMETER_ITEMS = 100
 #: What a failed expectation did to the run (``validations.action``).
 STOPPED_LOAD = "stopped_load"
 QUARANTINED = "quarantined"
@@ -55,6 +64,9 @@ class ExpectationOutcome:
 @dataclass(frozen=True, slots=True)
 class ValidationReport:
     outcomes: tuple[ExpectationOutcome, ...]
+    #: One GX ``ExpectationSuiteValidationResult`` per validated table, as its JSON dict with long
+    #: lists trimmed (see :func:`compact_result`); input of ``expectations.data_docs``.
+    results: tuple[dict[str, Any], ...] = ()
 
     @property
     def passed(self) -> int:
@@ -80,6 +92,11 @@ def load_suite_documents(suites_dir: Path = SUITES_DIR) -> dict[str, dict[str, A
         document = json.loads(path.read_text(encoding="utf-8"))
         suites[document["meta"]["table"]] = document
     return suites
+
+
+def suite_name(table: str) -> str:
+    """The GX suite name a table is validated under (``suite_name`` of its results)."""
+    return f"{table}_suite"
 
 
 @lru_cache(maxsize=1)
@@ -122,16 +139,52 @@ def _details(result: Mapping[str, Any]) -> str:
     return " | ".join(parts)
 
 
-def validate_table(
+def _trim_list(values: list[Any], limit: int, *, marker: bool) -> list[Any]:
+    if len(values) <= limit:
+        return values
+    kept = values[:limit]
+    return [*kept, f"… {len(values) - limit} more"] if marker else kept
+
+
+def compact_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """A suite validation result's JSON dict, small enough to ship between processes.
+
+    Lists of unexpected values and row indices keep their first ``MAX_RESULT_ITEMS`` items (the
+    counts stay exact); ``unexpected_index_query`` (a pandas snippet listing every index) goes;
+    list arguments of expectations longer than ``MAX_PARAMETER_ITEMS`` end with a marker.
+    """
+    compact = dict(result)
+    items = []
+    for item in result.get("results", ()):
+        item = dict(item)
+        values = dict(item.get("result") or {})
+        values.pop("unexpected_index_query", None)
+        for key, value in values.items():
+            if isinstance(value, list):
+                values[key] = _trim_list(value, MAX_RESULT_ITEMS, marker=False)
+        item["result"] = values
+        config = dict(item.get("expectation_config") or {})
+        kwargs = dict(config.get("kwargs") or {})
+        for key, value in kwargs.items():
+            if isinstance(value, list):
+                kwargs[key] = _trim_list(value, MAX_PARAMETER_ITEMS, marker=True)
+        config["kwargs"] = kwargs
+        item["expectation_config"] = config
+        items.append(item)
+    compact["results"] = items
+    return compact
+
+
+def _validate(
     table: str,
     frame: pd.DataFrame,
     suite_document: Mapping[str, Any],
     parameters: Mapping[str, Any],
-) -> list[ExpectationOutcome]:
+) -> tuple[list[ExpectationOutcome], dict[str, Any]]:
     import great_expectations as gx
 
     suite = gx.ExpectationSuite(
-        name=f"{table}_suite",
+        name=suite_name(table),
         expectations=[dict(e) for e in suite_document["expectations"]],
         meta=dict(suite_document.get("meta", {})),
     )
@@ -165,7 +218,20 @@ def validate_table(
                 action=None if success else (STOPPED_LOAD if severity == CRITICAL else FLAGGED),
             )
         )
-    return outcomes
+        # Trimmed before serialising: a broken column can list every row of the batch.
+        for key, value in list(item.result.items()):
+            if isinstance(value, list) and len(value) > MAX_RESULT_ITEMS:
+                item.result[key] = value[:MAX_RESULT_ITEMS]
+    return outcomes, compact_result(result.to_json_dict())
+
+
+def validate_table(
+    table: str,
+    frame: pd.DataFrame,
+    suite_document: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+) -> list[ExpectationOutcome]:
+    return _validate(table, frame, suite_document, parameters)[0]
 
 
 def validate_tables(
@@ -175,7 +241,10 @@ def validate_tables(
 ) -> ValidationReport:
     """Validate every frame that has a suite; tables without a frame are skipped."""
     outcomes: list[ExpectationOutcome] = []
+    results: list[dict[str, Any]] = []
     for table, document in load_suite_documents(suites_dir).items():
         if table in frames:
-            outcomes.extend(validate_table(table, frames[table], document, parameters))
-    return ValidationReport(tuple(outcomes))
+            table_outcomes, result = _validate(table, frames[table], document, parameters)
+            outcomes.extend(table_outcomes)
+            results.append(result)
+    return ValidationReport(tuple(outcomes), tuple(results))

@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
 
+from expectations.data_docs import build_data_docs
 from expectations.runner import (
     ValidationReport,
     validate_tables,
@@ -51,6 +52,7 @@ from transforms.records import Article, RawArticle, Rejection, SourceHints
 from warehouse.loader import (
     WarehousePaths,
     known_hashes,
+    learned_outlet_chrome,
     load_run,
     read_ledger,
     recover_staging,
@@ -68,6 +70,8 @@ class ReferenceData:
     aliases: AliasIndex
     alias_rows: tuple[dict[str, str], ...]
     outlets: OutletDirectory
+    #: Learned from the warehouse: outlet -> normalised lines it prints on many pages.
+    outlet_chrome: dict[str, frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +106,14 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
-def load_reference_data(seeds_dir: Path) -> ReferenceData:
+def load_reference_data(seeds_dir: Path, paths: WarehousePaths) -> ReferenceData:
+    """The reviewed seeds (aliases, outlets) and what earlier runs learned (outlet chrome)."""
     alias_rows = _read_csv(seeds_dir / "aliases.csv")
     return ReferenceData(
         aliases=build_alias_index(alias_rows),
         alias_rows=tuple(alias_rows),
         outlets=OutletDirectory.from_rows(_read_csv(seeds_dir / "outlets.csv")),
+        outlet_chrome=learned_outlet_chrome(paths),
     )
 
 
@@ -225,7 +231,12 @@ def article_counts(articles: Sequence[Article]) -> Counter[str]:
 def transform_batch(
     reads: Sequence[FileRead], reference: ReferenceData, today: dt.date, run_id: str
 ) -> BatchResult:
-    context = ArticleContext(aliases=reference.aliases, outlets=reference.outlets, today=today)
+    context = ArticleContext(
+        aliases=reference.aliases,
+        outlets=reference.outlets,
+        today=today,
+        outlet_chrome=reference.outlet_chrome,
+    )
     raws: list[RawArticle] = [
         article
         for read in reads
@@ -378,8 +389,17 @@ def publish_report(
     counts: Counter[str],
     loaded: bool,
 ) -> Path:
+    data_docs = build_data_docs(
+        report.results, paths.reports / "data-docs" / run_row["run_id"], run_id=run_row["run_id"]
+    )
     written = write_report(
-        paths, run_row, report, counts, Path(run_row["report_path"]), loaded=loaded
+        paths,
+        run_row,
+        report,
+        counts,
+        Path(run_row["report_path"]),
+        loaded=loaded,
+        data_docs=data_docs,
     )
     _publish_artifacts(run_row, counts, report, written)
     return written
@@ -489,8 +509,8 @@ def _run(
 
     # Extract: what is new or changed since the last run.
     clock.start("scan")
-    reference = load_reference_data(settings.seeds_dir)
     scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
+    reference = load_reference_data(settings.seeds_dir, paths)
     to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
     counts["files_seen"] = len(scans)
     counts["files_processed"] = len(to_process)

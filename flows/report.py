@@ -138,6 +138,7 @@ def write_report(
     report_path: Path,
     *,
     loaded: bool,
+    data_docs: Path | None = None,
 ) -> Path:
     """Render the run's report to ``report_path`` and copy it to ``reports/latest.html``."""
     view = _warehouse_view(paths)
@@ -178,6 +179,7 @@ def write_report(
             ),
         },
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        data_docs=data_docs.relative_to(report_path.parent).as_posix() if data_docs else None,
         counts_json=json.dumps(dict(counts), sort_keys=True),
     )
     report_path.parent.mkdir(parents=True, exist_ok=True)

@@ -74,6 +74,7 @@ def paragraph_rows(articles: Sequence[Article]) -> Iterable[dict[str, Any]]:
                 "language_confidence": p.language_confidence,
                 "is_boilerplate": p.is_boilerplate,
                 "reason": p.reason,
+                "line_key": p.line_key,
             }
 
 

@@ -161,7 +161,8 @@ def validate_batch_tables(
         quarantined.get((o.table_name, o.expectation), o) if o.success else o
         for o in second.outcomes
     )
-    return ValidatedBatch(kept, ValidationReport(outcomes), len(docs))
+    # The Data Docs show the first pass: what broke, before the quarantine.
+    return ValidatedBatch(kept, ValidationReport(outcomes, first.results), len(docs))
 
 
 _ACTION_RANK = {None: 0, FLAGGED: 1, QUARANTINED: 2, STOPPED_LOAD: 3}
@@ -186,4 +187,5 @@ def merge_reports(reports: Sequence[ValidationReport]) -> ValidationReport:
                 details=seen.details if not seen.success or outcome.success else outcome.details,
                 action=action,
             )
-    return ValidationReport(tuple(merged.values()))
+    results = tuple(result for report in reports for result in report.results)
+    return ValidationReport(tuple(merged.values()), results)

@@ -192,6 +192,9 @@ def test_report_written_with_every_article(sample_run: PipelineRun) -> None:
     assert "scraper_damage" in html
     assert "<script" not in html.lower()
     assert (report.parent / "latest.html").exists()
+    data_docs = report.parent / "data-docs" / sample_run.summary.run_id / "index.html"
+    assert data_docs.exists()
+    assert f"data-docs/{sample_run.summary.run_id}/index.html" in html
 
 
 def test_second_run_changes_nothing_and_changed_file_replaces_its_article(

@@ -8,24 +8,45 @@ import shutil
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from expectations.runner import QUARANTINED
-from flows.validate import read_staged, validate_staged_run
+from flows.validate import ValidatedBatch, merge_reports, validate_batch_tables
 from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline
-from warehouse.loader import WarehousePaths
-from warehouse.schema import DOCUMENTS, ENTITIES, FILES, PARAGRAPHS, REJECTS
+from warehouse.schema import (
+    CANDIDATE_OCCURRENCES as CANDIDATES,
+)
+from warehouse.schema import (
+    DOCUMENTS,
+    FILES,
+    MENTIONS,
+    PARAGRAPHS,
+    REJECTS,
+)
 
 TODAY = dt.date(2026, 11, 23)
 
 
-def _stage(
-    paths: WarehousePaths, run_id: str, table: pa.Schema, name: str, rows: list[dict[str, object]]
-) -> None:
-    folder = paths.staging_for(run_id) / name
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=table), folder / "part-00000.parquet")
+def _tables(**rows: list[dict[str, object]]) -> dict[str, pa.Table]:
+    schemas = {
+        t.name: t.arrow_schema
+        for t in (FILES, DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATES, REJECTS)
+    }
+    return {
+        name: pa.Table.from_pylist(rows.get(name, []), schema=schema)
+        for name, schema in schemas.items()
+    }
+
+
+def _validate(tables: dict[str, pa.Table]) -> ValidatedBatch:
+    return validate_batch_tables(
+        tables,
+        run_id="r1",
+        alias_rows=[],
+        entity_ids=[],
+        today=TODAY,
+        suites_dir=ROOT / "expectations",
+    )
 
 
 def _document(doc_id: str, **overrides: object) -> dict[str, object]:
@@ -58,17 +79,13 @@ def _paragraph(doc_id: str, language: str = "en") -> dict[str, object]:
     }
 
 
-def test_a_broken_batch_is_quarantined_by_the_named_expectations(tmp_path: Path) -> None:
-    paths = WarehousePaths(tmp_path)
+def test_a_broken_batch_is_quarantined_by_the_named_expectations() -> None:
     good = [f"good{i}" for i in range(7)]
     broken = {"empty": {"clean_text": ""}, "future": {"published_date": dt.date(2099, 1, 1)}}
     documents = [_document(d) for d in good] + [_document(d, **o) for d, o in broken.items()]
     documents.append(_document("badlang"))
-    _stage(paths, "r1", DOCUMENTS.arrow_schema, "documents", documents)
-    paragraphs = [_paragraph(str(d["doc_id"])) for d in documents[:-1]] + [
-        _paragraph("badlang", "xx")
-    ]
-    _stage(paths, "r1", PARAGRAPHS.arrow_schema, "paragraphs", paragraphs)
+    paragraphs = [_paragraph(str(d["doc_id"])) for d in documents[:-1]]
+    paragraphs.append(_paragraph("badlang", "xx"))
     files = [
         {
             "path": d["source_path"],
@@ -79,17 +96,8 @@ def test_a_broken_batch_is_quarantined_by_the_named_expectations(tmp_path: Path)
         }
         for d in documents
     ]
-    _stage(paths, "r1", FILES.arrow_schema, "files", files)
+    result = _validate(_tables(documents=documents, paragraphs=paragraphs, files=files))
 
-    result = validate_staged_run(
-        paths,
-        "r1",
-        entities=ENTITIES.arrow_schema.empty_table(),
-        alias_rows=[],
-        entity_ids=[],
-        today=TODAY,
-        suites_dir=ROOT / "expectations",
-    )
     assert result.quarantined_docs == 3
     assert result.report.critical_failures == ()
     actions = {
@@ -100,36 +108,36 @@ def test_a_broken_batch_is_quarantined_by_the_named_expectations(tmp_path: Path)
         ("documents", "published_date_range"): QUARANTINED,
         ("paragraphs", "language_accepted"): QUARANTINED,
     }
-    assert sorted(read_staged(paths, "r1", "documents")["doc_id"].to_pylist()) == good
-    assert sorted(read_staged(paths, "r1", "paragraphs")["doc_id"].to_pylist()) == good
-    rejects = read_staged(paths, "r1", REJECTS.name).to_pylist()
+    assert sorted(result.tables["documents"]["doc_id"].to_pylist()) == good
+    assert sorted(result.tables["paragraphs"]["doc_id"].to_pylist()) == good
+    rejects = result.tables[REJECTS.name].to_pylist()
     assert {(r["doc_id"], r["reason"]) for r in rejects} == {
         ("empty", "expectation:documents.clean_text_not_empty"),
         ("future", "expectation:documents.published_date_range"),
         ("badlang", "expectation:paragraphs.language_accepted"),
     }
-    statuses = {
-        r["path"]: (r["status"], r["reason"]) for r in read_staged(paths, "r1", "files").to_pylist()
-    }
+    statuses = {r["path"]: (r["status"], r["reason"]) for r in result.tables["files"].to_pylist()}
     assert statuses["/raw/future.txt"] == ("rejected", "quarantined")
     assert statuses["/raw/good0.txt"] == ("loaded", None)
 
 
-def test_too_many_broken_articles_stop_the_run_instead(tmp_path: Path) -> None:
-    paths = WarehousePaths(tmp_path)
+def test_too_many_broken_articles_stop_the_run_instead() -> None:
     documents = [_document("a", clean_text=""), _document("b", clean_text=""), _document("c")]
-    _stage(paths, "r1", DOCUMENTS.arrow_schema, "documents", documents)
-    result = validate_staged_run(
-        paths,
-        "r1",
-        entities=ENTITIES.arrow_schema.empty_table(),
-        alias_rows=[],
-        entity_ids=[],
-        today=TODAY,
-        suites_dir=ROOT / "expectations",
-    )
+    result = _validate(_tables(documents=documents))
     assert result.quarantined_docs == 0
     assert [o.expectation for o in result.report.critical_failures] == ["clean_text_not_empty"]
+
+
+def test_merged_batch_reports_fail_if_any_batch_failed() -> None:
+    good = _validate(_tables(documents=[_document("a")])).report
+    bad = _validate(
+        _tables(documents=[_document("b", clean_text=""), _document("c", clean_text="")])
+    )
+    merged = merge_reports([good, bad.report])
+    outcome = next(o for o in merged.outcomes if o.expectation == "clean_text_not_empty")
+    assert not outcome.success
+    assert outcome.element_count == 3 and outcome.unexpected_count == 2
+    assert [o.expectation for o in merged.critical_failures] == ["clean_text_not_empty"]
 
 
 @pytest.mark.e2e

@@ -14,7 +14,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from transforms.boilerplate import BODY, LineVerdict, classify_lines, trim_end_marks
+from transforms.boilerplate import (
+    BODY,
+    LineVerdict,
+    classify_lines,
+    normalize_line,
+    trim_end_marks,
+)
 from transforms.coherence import assess_coherence
 from transforms.language import aggregate_language, detect_languages
 from transforms.metadata import OutletDirectory, extract_metadata
@@ -31,6 +37,18 @@ from transforms.records import (
 from transforms.repair import repair_scraper_damage, repair_text
 
 _LINE = re.compile(r"[^\n]*\S[^\n]*")
+OUTLET_CHROME = "outlet_chrome"
+#: Lines with this many letters or more are prose, never learned as an outlet's chrome.
+CHROME_MAX_LETTERS = 200
+
+
+def line_key(line: str) -> str | None:
+    """The key a short line is learned under as outlet chrome (None for prose)."""
+    if sum(c.isalpha() for c in line) >= CHROME_MAX_LETTERS:
+        return None
+    return normalize_line(line) or None
+
+
 _LETTER = re.compile(r"[^\W\d_]")
 
 #: Quality flags an article can carry (``documents.quality_flags``).
@@ -190,6 +208,18 @@ def process_article(
         today=context.today,
     )
 
+    # Lines this outlet prints on many of its pages (learned from the warehouse) are chrome,
+    # whatever they look like; the outlet is known only now when the source did not say.
+    learned = context.outlet_chrome.get(metadata.outlet or "", frozenset())
+    if learned and not chrome:
+        verdicts = [
+            LineVerdict(True, OUTLET_CHROME)
+            if not verdict.is_boilerplate and normalize_line(line) in learned
+            else verdict
+            for line, verdict in zip(lines, verdicts, strict=True)
+        ]
+        reasons = [v.reason for v in verdicts]
+
     body_lines: list[str] = []
     for line, verdict in zip(mended_lines, verdicts, strict=True):
         if verdict.is_boilerplate:
@@ -240,9 +270,10 @@ def process_article(
             language_confidence=guess.confidence,
             is_boilerplate=verdict.is_boilerplate,
             reason=verdict.reason,
+            line_key=line_key(line),
         )
-        for i, (mended, (start, end), guess, verdict) in enumerate(
-            zip(mended_lines, spans, guesses, verdicts, strict=True)
+        for i, (line, mended, (start, end), guess, verdict) in enumerate(
+            zip(lines, mended_lines, spans, guesses, verdicts, strict=True)
         )
     )
     clock.lap("quality")

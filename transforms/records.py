@@ -72,6 +72,8 @@ class Paragraph:
     language_confidence: float
     is_boilerplate: bool
     reason: str  # "body" when kept, else why it was removed
+    #: Normalised form of a short line, under which outlet chrome is learned (None for prose).
+    line_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ from warehouse.schema import (
     DOCUMENTS,
     ENTITIES,
     FILES,
+    LEARN_OUTLET_CHROME,
+    OUTLET_CHROME,
     REJECTS,
     RUNS,
     SCHEMA_VERSION,
@@ -173,14 +175,17 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
     return found
 
 
+def _table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        row[0] for row in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    }
+
+
 def read_ledger(paths: WarehousePaths) -> dict[str, LedgerEntry]:
     if not paths.database.exists():
         return {}
     with connect(paths, read_only=True) as connection:
-        tables = {
-            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        }
-        if "files" not in tables:
+        if "files" not in _table_names(connection):
             return {}
         rows = connection.execute(
             "SELECT path, sha256, size_bytes, mtime_ns, status FROM files"
@@ -188,15 +193,26 @@ def read_ledger(paths: WarehousePaths) -> dict[str, LedgerEntry]:
     return {path: LedgerEntry(sha, size, mtime, status) for path, sha, size, mtime, status in rows}
 
 
+def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
+    """Outlet -> the normalised lines learned to be its chrome."""
+    if not paths.database.exists():
+        return {}
+    with connect(paths, read_only=True) as connection:
+        if OUTLET_CHROME.name not in _table_names(connection):
+            return {}
+        rows = connection.execute(f"SELECT outlet, line_key FROM {OUTLET_CHROME.name}").fetchall()
+    learned: dict[str, set[str]] = {}
+    for outlet, key in rows:
+        learned.setdefault(outlet, set()).add(key)
+    return {outlet: frozenset(keys) for outlet, keys in learned.items()}
+
+
 def known_hashes(paths: WarehousePaths) -> dict[str, str]:
     """Content hash -> path of the file that was loaded with it (for duplicate detection)."""
     if not paths.database.exists():
         return {}
     with connect(paths, read_only=True) as connection:
-        tables = {
-            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        }
-        if "files" not in tables:
+        if "files" not in _table_names(connection):
             return {}
         rows = connection.execute(
             "SELECT sha256, min(path) FROM files WHERE status = 'loaded' GROUP BY sha256"
@@ -254,6 +270,11 @@ def load_run(
                         f"INSERT OR REPLACE INTO {REJECTS.name} SELECT * FROM read_parquet(?)",
                         [_parquet_glob(rejects_part)],
                     )
+                # What recurs across an outlet's pages, relearned from everything now loaded.
+                connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
+                connection.execute(
+                    f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id]
+                )
                 connection.execute("DROP TABLE run_files")
                 connection.execute("DROP TABLE replaced_docs")
             connection.register("entities_in", entities)
@@ -301,11 +322,7 @@ def recover_staging(paths: WarehousePaths) -> list[str]:
     committed: set[str] = set()
     if paths.database.exists():
         with connect(paths, read_only=True) as connection:
-            tables = {
-                r[0]
-                for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-            if RUNS.name in tables:
+            if RUNS.name in _table_names(connection):
                 committed = {r[0] for r in connection.execute("SELECT run_id FROM runs").fetchall()}
     discarded = []
     for run_dir in sorted(paths.staging.iterdir()):

@@ -116,6 +116,7 @@ PARAGRAPHS = Table(
         Column("language_confidence", pa.float64(), "DOUBLE"),
         Column("is_boilerplate", pa.bool_(), "BOOLEAN", nullable=False),
         Column("reason", _STR, "VARCHAR", nullable=False),
+        Column("line_key", _STR, "VARCHAR"),
     ),
 )
 
@@ -223,9 +224,41 @@ REJECTS = Table(
     ),
 )
 
+OUTLET_CHROME = Table(
+    "outlet_chrome",
+    grain="one row per short line that recurs on many pages of one outlet (learned)",
+    key=("outlet", "line_key"),
+    columns=(
+        Column("outlet", _STR, "VARCHAR", nullable=False),
+        Column("line_key", _STR, "VARCHAR", nullable=False),
+        Column("page_count", pa.int64(), "BIGINT", nullable=False),
+        Column("outlet_pages", pa.int64(), "BIGINT", nullable=False),
+        Column("run_id", _STR, "VARCHAR", nullable=False),
+    ),
+)
+
+#: Learning outlet chrome: at least this many pages of an outlet, and a line on this share.
+CHROME_MIN_PAGES = 5
+CHROME_MIN_SHARE = 0.3
+LEARN_OUTLET_CHROME = f"""
+    WITH outlet_pages AS (
+        SELECT outlet, count(*) AS pages FROM documents
+        WHERE outlet IS NOT NULL GROUP BY outlet HAVING count(*) >= {CHROME_MIN_PAGES}
+    ),
+    line_pages AS (
+        SELECT d.outlet, p.line_key, count(DISTINCT p.doc_id) AS pages
+        FROM paragraphs p JOIN documents d USING (doc_id)
+        WHERE p.line_key IS NOT NULL AND d.outlet IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT l.outlet, l.line_key, l.pages, o.pages, ?
+    FROM line_pages l JOIN outlet_pages o USING (outlet)
+    WHERE l.pages >= greatest({CHROME_MIN_SHARE} * o.pages, 2)
+"""
+
 #: Tables whose rows a run produces per article batch (staged as Parquet, validated, loaded).
 ARTICLE_TABLES = (DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATE_OCCURRENCES)
-TABLES = (FILES, *ARTICLE_TABLES, REJECTS, ENTITIES, RUNS, VALIDATIONS)
+TABLES = (FILES, *ARTICLE_TABLES, REJECTS, OUTLET_CHROME, ENTITIES, RUNS, VALIDATIONS)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 VIEWS = {

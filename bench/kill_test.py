@@ -201,7 +201,8 @@ def main() -> int:
     with prefect_server(work / "prefect") as env:
         report = kill_test(args.corpus, work, kills=args.kills, seed=args.seed, env=env)
     print(
-        f"clean run: {report.clean_seconds:.1f} s; {report.kills} kills at {list(report.kill_moments)} s"
+        f"clean run: {report.clean_seconds:.1f} s; "
+        f"{report.kills} kills at {list(report.kill_moments)} s"
     )
     print("warehouse identical to a clean run:", "yes" if report.identical else "NO")
     for line in (*report.differences, *report.leftovers):

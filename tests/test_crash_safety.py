@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT, SEED_ARTICLES
 
 sys.path.insert(0, str(ROOT / "bench"))
-from kill_test import kill_test  # noqa: E402
+from kill_test import kill_test
 
 pytestmark = pytest.mark.e2e
 

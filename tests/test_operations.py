@@ -48,9 +48,11 @@ def test_a_run_migrates_a_warehouse_written_by_schema_v1(
 def test_a_second_run_is_refused_while_one_holds_the_warehouse(tmp_path: Path) -> None:
     paths = WarehousePaths(tmp_path)
     with run_lock(paths):
-        with pytest.raises(WarehouseBusy, match="another newsetl run is loading"):
-            with run_lock(paths):
-                pass
+        with (
+            pytest.raises(WarehouseBusy, match="another newsetl run is loading"),
+            run_lock(paths),
+        ):
+            pass
         # Another process is refused too, with a message and exit code 3, not a traceback.
         result = subprocess.run(
             [

@@ -11,7 +11,7 @@ from tests.conftest import ROOT, run_pipeline
 from tests.test_crash_safety import _corpus
 
 sys.path.insert(0, str(ROOT / "bench"))
-from kill_test import snapshot  # noqa: E402
+from kill_test import snapshot
 
 pytestmark = pytest.mark.e2e
 

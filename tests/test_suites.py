@@ -34,9 +34,8 @@ def test_every_suite_states_its_tables_grain_and_key() -> None:
         for expectation in suite["expectations"]:
             assert expectation["severity"] in (CRITICAL, WARNING)
             assert expectation["meta"]["name"]
-            for column in [expectation["kwargs"].get("column")] + expectation["kwargs"].get(
-                "column_list", []
-            ):
+            kwargs = expectation["kwargs"]
+            for column in [kwargs.get("column"), *kwargs.get("column_list", [])]:
                 assert column is None or column in table.column_names, (name, column)
 
 

@@ -48,6 +48,20 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, **parameters: object) -> ob
         return news_etl(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), **parameters)
 
 
+def suites_with(folder: Path, table: str, expectation: dict[str, object]) -> Path:
+    """A copy of the project's suites with one more expectation on ``table``."""
+    import json
+
+    shutil.copytree(
+        ROOT / "expectations", folder, ignore=shutil.ignore_patterns("*.py", "*.md", "__pycache__")
+    )
+    path = folder / f"{table}.json"
+    suite = json.loads(path.read_text(encoding="utf-8"))
+    suite["expectations"].append(expectation)
+    path.write_text(json.dumps(suite), encoding="utf-8")
+    return folder
+
+
 def copy_seed_articles(target: Path) -> Path:
     shutil.copytree(SEED_ARTICLES, target)
     return target

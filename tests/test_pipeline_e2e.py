@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline
+from tests.conftest import PipelineRun, copy_seed_articles, run_pipeline, suites_with
 
 pytestmark = pytest.mark.e2e
 
@@ -257,23 +256,16 @@ def test_critical_failure_leaves_warehouse_untouched_and_exit_code_says_so(
     before = database.read_bytes()
 
     # A stricter contract that the samples break: every article must have a publication date.
-    suites = tmp_path / "suites"
-    shutil.copytree(
-        ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    documents_suite = suites / "documents.json"
-    import json
-
-    suite = json.loads(documents_suite.read_text(encoding="utf-8"))
-    suite["expectations"].append(
+    suites = suites_with(
+        tmp_path / "suites",
+        "documents",
         {
             "type": "expect_column_values_to_not_be_null",
             "kwargs": {"column": "published_date"},
             "severity": "critical",
             "meta": {"name": "published_date_required"},
-        }
+        },
     )
-    documents_suite.write_text(json.dumps(suite), encoding="utf-8")
     for path in raw_dir.glob("*.txt"):
         os.utime(path, ns=(2, 2))  # changed files: the run re-processes every article
 

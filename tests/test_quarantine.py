@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,17 +10,8 @@ import pytest
 
 from expectations.runner import QUARANTINED
 from flows.validate import ValidatedBatch, merge_reports, validate_batch_tables
-from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline
-from warehouse.schema import (
-    CANDIDATE_OCCURRENCES as CANDIDATES,
-)
-from warehouse.schema import (
-    DOCUMENTS,
-    FILES,
-    MENTIONS,
-    PARAGRAPHS,
-    REJECTS,
-)
+from tests.conftest import ROOT, PipelineRun, copy_seed_articles, run_pipeline, suites_with
+from warehouse.schema import CANDIDATE_OCCURRENCES, DOCUMENTS, FILES, MENTIONS, PARAGRAPHS, REJECTS
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -30,7 +19,7 @@ TODAY = dt.date(2026, 11, 23)
 def _tables(**rows: list[dict[str, object]]) -> dict[str, pa.Table]:
     schemas = {
         t.name: t.arrow_schema
-        for t in (FILES, DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATES, REJECTS)
+        for t in (FILES, DOCUMENTS, PARAGRAPHS, MENTIONS, CANDIDATE_OCCURRENCES, REJECTS)
     }
     return {
         name: pa.Table.from_pylist(rows.get(name, []), schema=schema)
@@ -143,22 +132,17 @@ def test_merged_batch_reports_fail_if_any_batch_failed() -> None:
 @pytest.mark.e2e
 def test_flow_quarantines_and_loads_the_rest(prefect_server: None, tmp_path: Path) -> None:
     raw_dir = copy_seed_articles(tmp_path / "articles")
-    suites = tmp_path / "suites"
-    shutil.copytree(
-        ROOT / "expectations", suites, ignore=shutil.ignore_patterns("*.py", "__pycache__")
-    )
-    suite_path = suites / "documents.json"
-    suite = json.loads(suite_path.read_text(encoding="utf-8"))
     # A contract that one sample breaks: this outlet's articles are refused row by row.
-    suite["expectations"].append(
+    suites = suites_with(
+        tmp_path / "suites",
+        "documents",
         {
             "type": "expect_column_values_to_not_be_in_set",
             "kwargs": {"column": "outlet", "value_set": ["Modern.az"]},
             "severity": "critical",
             "meta": {"name": "outlet_not_blocked", "quarantine": True},
-        }
+        },
     )
-    suite_path.write_text(json.dumps(suite), encoding="utf-8")
     warehouse_dir = tmp_path / "warehouse"
     summary = run_pipeline(raw_dir, warehouse_dir, suites_dir=str(suites))
     run = PipelineRun(raw_dir, warehouse_dir, summary)

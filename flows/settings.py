@@ -48,3 +48,6 @@ def configure_prefect_environment(home: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home or PROJECT_ROOT / ".prefect"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    # The temporary server migrates a new database on first use: on a busy 2-core machine
+    # that takes longer than Prefect's default 20 s wait.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")

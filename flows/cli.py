@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import duckdb
 import typer
@@ -29,7 +30,7 @@ RawDir = Annotated[Path, typer.Option("--raw-dir", help="Folder of raw article f
 WarehouseDir = Annotated[Path, typer.Option("--warehouse", help="Warehouse folder.")]
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     errors.print(f"[bold red]newsetl:[/] {message}")
     raise typer.Exit(code)
 
@@ -56,7 +57,6 @@ def _query(paths: WarehousePaths, sql: str) -> tuple[list[str], list[tuple[Any, 
         _fail(str(error))
     except duckdb.Error as error:
         _fail(f"query failed: {error}")
-    raise AssertionError("unreachable")
 
 
 @app.command()
@@ -103,6 +103,11 @@ def run(
             )
     except WarehouseBusy as error:
         _fail(str(error), 3)
+    except Exception as error:
+        # Not bad input (that becomes rows with reasons): Prefect or the machine failed.
+        if os.environ.get("NEWSETL_DEBUG"):
+            raise
+        _fail(f"the run failed: {error!s}. Run again with NEWSETL_DEBUG=1 for details.", 1)
     if summary.exit_code == 0:
         _print_summary(paths, summary.run_id)
     console.print(f"report: {summary.report_path}")

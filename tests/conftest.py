@@ -48,8 +48,8 @@ def run_pipeline(raw_dir: Path, warehouse_dir: Path, **parameters: object) -> ob
         return news_etl(raw_dir=str(raw_dir), warehouse_dir=str(warehouse_dir), **parameters)
 
 
-def suites_with(folder: Path, table: str, expectation: dict[str, object]) -> Path:
-    """A copy of the project's suites with one more expectation on ``table``."""
+def suites_with(folder: Path, table: str, *expectations: dict[str, object]) -> Path:
+    """A copy of the project's suites with more expectations on ``table``."""
     import json
 
     shutil.copytree(
@@ -57,7 +57,7 @@ def suites_with(folder: Path, table: str, expectation: dict[str, object]) -> Pat
     )
     path = folder / f"{table}.json"
     suite = json.loads(path.read_text(encoding="utf-8"))
-    suite["expectations"].append(expectation)
+    suite["expectations"].extend(expectations)
     path.write_text(json.dumps(suite), encoding="utf-8")
     return folder
 

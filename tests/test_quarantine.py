@@ -142,6 +142,13 @@ def test_flow_quarantines_and_loads_the_rest(prefect_server: None, tmp_path: Pat
             "severity": "critical",
             "meta": {"name": "outlet_not_blocked", "quarantine": True},
         },
+        # And a warning the samples break (four have no title): it flags, it does not block.
+        {
+            "type": "expect_column_values_to_not_be_null",
+            "kwargs": {"column": "title"},
+            "severity": "warning",
+            "meta": {"name": "title_present"},
+        },
     )
     warehouse_dir = tmp_path / "warehouse"
     summary = run_pipeline(raw_dir, warehouse_dir, suites_dir=str(suites))
@@ -158,6 +165,10 @@ def test_flow_quarantines_and_loads_the_rest(prefect_server: None, tmp_path: Pat
     assert run.query(
         "SELECT success, action FROM validations WHERE expectation = 'outlet_not_blocked'"
     ) == [(False, QUARANTINED)]
+    assert run.query(
+        "SELECT success, severity, action FROM validations WHERE expectation = 'title_present'"
+    ) == [(False, "warning", "flagged")]
+    assert "title_present" in Path(summary.report_path).read_text(encoding="utf-8")
     assert run.query(
         "SELECT count(*) FROM paragraphs p JOIN files f ON f.path LIKE '%000_%' "
         "JOIN documents d ON d.doc_id = p.doc_id AND d.source_path = f.path"

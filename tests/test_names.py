@@ -508,4 +508,4 @@ def test_variant_recall_and_no_contested_merge() -> None:
         assert INDEX.entity(row["entity_id"]).contested_with not in found, row
     dev, heldout = (sum(r) / len(r) for r in (results["dev"], results["heldout"]))
     # Floors a little under the figures in docs/names.md: a regression guard, not a target.
-    assert dev >= 0.96 and heldout >= 0.87, (dev, heldout)
+    assert dev >= 0.98 and heldout >= 0.97, (dev, heldout)

@@ -10,7 +10,7 @@ from zero weights), so two runs print the same figures and the same weights.
 
 Procedure (see docs/boilerplate.md):
 
-1. Every page goes through the module's own passes (``_facts``, the sparse language detection
+1. Every page goes through the module's own passes (``_page_facts``, the sparse language detection
    of ``strip_boilerplate``, ``_prepare``), so the features are exactly the shipped ones.
 2. Line labels: a line containing a ``keep`` passage is 1, one containing a ``drop`` passage is
    0 (whitespace collapsed); lines with both, lines without a passage and lines whose verdict
@@ -85,7 +85,7 @@ def prepare(rows: Sequence[Row]) -> list[PageData]:
         lines = [line for line in row.text.splitlines() if line.strip()]
         if not lines:
             continue
-        facts = [bp._facts(line) for line in lines]
+        facts = bp._page_facts(lines)
         languages, main_language = bp._sparse_languages(facts, detector)
         page = bp._prepare(facts, languages, main_language, frozenset())
         line_x = bp._line_features(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -34,6 +35,17 @@ UNKNOWN = LanguageGuess(UNDETERMINED, 0.0)
 GOLDEN_PHRASE_F1_FLOOR = 1.0
 DEV_SUBSET_EVERY = 30  # rows 0, 30, 60, ... of the development set (33 pages)
 DEV_SUBSET_F1_FLOOR = 0.89  # measured 0.894 (two-stage model, bench/fit_boilerplate.py)
+
+# Pinned outputs: sha256 of what the module computed *before* the speed work (feature
+# extraction through packed rows, cached line facts, vectorised page passes), recomputed with
+# the original module. Speed changes must not move them; a deliberate change of behaviour
+# (new features, refitted weights, new cues) updates them in the same commit. The feature
+# digests are of the float64 bytes: bit-identical, so a numpy/libm with different rounding in
+# log1p/exp would also show up here.
+GOLDEN_OUTPUT_SHA256 = "db146572c1f40081aceb41e415cbac945ce864ef1a0719fea2f1fb577368a7d9"
+GOLDEN_FEATURES_SHA256 = "e6a882f00ab872652d9608e2eb4ad001ed5ca390b8519e098ac7f2045378e325"
+DEV_SUBSET_OUTPUT_SHA256 = "19b55893f28600a5369ab89cc82b7bdb3a26c0ffab1597ac1d27e4fa91e138fe"
+DEV_SUBSET_FEATURES_SHA256 = "ff3e4c80a9ff4db8867cfc56d7326e43a89d98f1f50ac10127391eb782bd4ced"
 
 
 def no_detection(texts: Sequence[str]) -> list[LanguageGuess]:
@@ -198,6 +210,79 @@ def test_model_weights_match_the_feature_columns() -> None:
     assert first.shape == (len(lines), len(bp._MODEL.line)) == (len(lines), len(bp._LINE_FEATURES))
     context = bp._context_features(page, first @ bp.np.array(bp._MODEL.line))
     assert context.shape[1] == len(bp._MODEL.context) == len(bp._CONTEXT_FEATURES)
+
+
+def _golden_texts() -> list[str]:
+    return [(REPO / str(_golden(path)["article"])).read_text(encoding="utf-8") for path in GOLDEN]
+
+
+def _dev_subset_texts() -> list[str]:
+    with DEV_SET.open(encoding="utf-8") as handle:
+        return [
+            json.loads(line)["text"]
+            for index, line in enumerate(handle)
+            if index % DEV_SUBSET_EVERY == 0
+        ]
+
+
+def _output_digest(texts: Sequence[str]) -> str:
+    """sha256 of ``strip_boilerplate`` on each page (no detector: independent of langid)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(strip_boilerplate(text, detect=no_detection).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _features_digest(texts: Sequence[str]) -> str:
+    """sha256 of the float64 bytes of both stages' feature matrices on each page."""
+    from transforms import boilerplate as bp
+
+    digest = hashlib.sha256()
+    for text in texts:
+        lines = page_lines(text)
+        facts = bp._page_facts(lines)
+        languages = [UNKNOWN] * len(lines)
+        page = bp._prepare(facts, languages, bp._main_language(facts, languages), frozenset())
+        first = bp._line_features(page)
+        digest.update(first.tobytes())
+        digest.update(bp._context_features(page, first @ bp.np.array(bp._MODEL.line)).tobytes())
+    return digest.hexdigest()
+
+
+def test_golden_outputs_and_features_are_unchanged() -> None:
+    """Bit-identical to before the speed work: outputs and both feature matrices."""
+    texts = _golden_texts()
+    assert _output_digest(texts) == GOLDEN_OUTPUT_SHA256
+    assert _features_digest(texts) == GOLDEN_FEATURES_SHA256
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="development benchmark data not available")
+def test_dev_subset_outputs_and_features_are_unchanged() -> None:
+    texts = _dev_subset_texts()
+    assert _output_digest(texts) == DEV_SUBSET_OUTPUT_SHA256
+    assert _features_digest(texts) == DEV_SUBSET_FEATURES_SHA256
+
+
+def test_line_cache_never_changes_a_result() -> None:
+    """Cold cache, warm cache and no cache give the same verdicts; the cache stays bounded."""
+    from transforms import boilerplate as bp
+
+    lines = [*ARTICLE, "Startseite", "  Startseite", "Teilen auf WhatsApp", ARTICLE[1]]
+    unknown = [UNKNOWN] * len(lines)
+    bp._cached_facts.cache_clear()
+    cold = classify_lines(lines, unknown)
+    warm = classify_lines(lines, unknown)
+    assert bp._cached_facts.cache_info().hits > 0
+    facts = [bp._facts(line) for line in lines]
+    uncached = bp._classify(facts, unknown, bp._main_language(facts, unknown), frozenset())
+    assert cold == warm == uncached
+    assert [tuple(f) for f in bp._page_facts(lines)] == [tuple(f) for f in facts]
+    assert bp._cached_facts.cache_info().maxsize == bp._FACTS_CACHE_SIZE
+    # Long lines (prose) are not cached: they do not repeat across pages.
+    assert bp._cached_facts.cache_info().currsize == len(
+        {line for line in lines if len(line) <= bp._FACTS_CACHE_MAX_CHARS}
+    )
 
 
 def test_strip_boilerplate_empty() -> None:

@@ -25,16 +25,21 @@ The classifier works in three passes over the non-empty lines of a page:
    specific reason (cues, language switches, repeated titles, duplicates, outlet chrome) are
    removed wherever they are, with that reason.
 
-Everything here is a pure function of its arguments: no I/O, no global state.
+Everything here is a pure function of its arguments: no I/O. The only state is a bounded LRU
+cache of per-line facts (``_cached_facts``, short lines only), which never changes a result.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import struct
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -334,50 +339,61 @@ def trim_end_marks(line: str) -> str:
 # Local evidence
 # --------------------------------------------------------------------------------------------
 
-_GOOD, _NEAR, _SHORT, _BAD = "good", "near", "short", "bad"
-
 
 class _LineFacts(NamedTuple):
-    """What one line shows on its own (a NamedTuple: built for every line, so cheap to make)."""
+    """What one line shows on its own: built for every line, so a (NamedTuple) tuple.
 
-    text: str  # stripped, end mark removed
+    The numbers the page passes use as numpy columns (indent, bullet, shape counts, cue flags)
+    are only in ``row``; the fields are what the Python-level passes read.
+    """
+
+    text: str  # stripped, bullet and end mark removed
     norm: str
-    indent: int
-    is_bullet: bool
     letters: int
     words: tuple[str, ...]  # casefolded
     sentence_ends: int
-    ends_like_sentence: bool
-    has_separators: bool
-    cue: str | None  # a chrome reason from cue phrases, or None
-    closes_body: bool  # a cue after which the article does not continue
-    capitalised: int  # words starting with a capital letter (headline case, menus)
-    digits: int
+    cue: str | None  # a chrome reason from cue phrases, or None ("widget" when no text is left)
     stop_all: float  # share of words in any stopword list
-    commas: int
-    linkish: bool  # a URL, an e-mail address or a handle
+    stops: tuple[str, ...]  # the words that are in some stopword list, in order
+    row: bytes  # the line-local numbers, packed float64 (``_ROW``; columns ``_COL_*``)
 
 
-def _cue_reason(text: str, words: Sequence[str], letters: int) -> str | None:
+# The numbers of a line that the page passes need as numpy columns, packed once per line by
+# ``_facts`` (and cached with it): a page's matrix is then one ``bytes.join`` + ``frombuffer``
+# instead of ~3,000 Python-to-numpy conversions. Columns 0-13 are stage-1 features as they are.
+_ROW = struct.Struct("=16d")
+_ROW_WIDTH = 16
+(_COL_LETTERS, _COL_WORDS, _COL_STOP_ALL, _COL_ENDS, _COL_SENTENCES, _COL_BULLET,
+ _COL_SEPARATORS, _COL_CAPITALISED, _COL_DIGITS, _COL_INDENT, _COL_COMMAS, _COL_COLON,
+ _COL_LOWER, _COL_LINKISH, _COL_CUE, _COL_CLOSES) = range(_ROW_WIDTH)  # fmt: skip
+
+
+def _cue_reason(
+    text: str, words: Sequence[str], letters: int, digits: int, trimmed: str, closes: bool
+) -> str | None:
     """A chrome reason when a short line carries an unmistakable cue, else None.
 
-    ``text`` is casefolded. Cues only count on short lines: chrome is terse, prose that
-    mentions "Twitter" or a photo is not.
+    ``text`` is casefolded, ``trimmed`` is ``text`` stripped of ``_CUE_STRIP``, ``closes``
+    whether ``_CLOSING_CUE`` matches ``trimmed`` (computed by ``_facts`` for lines of up to 8
+    words), ``digits`` the number of digits. Cues only count on short lines: chrome is terse,
+    prose that mentions "Twitter" or a photo is not.
     """
     count = len(words)
     if letters == 0:
         return "end_mark" if _end_mark_at(text) is not None else "widget"
     if count > 25:
         return None
-    phrases = not (_PHRASE_GATE.isdisjoint(words) and _SYMBOL_CUES.isdisjoint(text))
+    phrases = not _PHRASE_GATE.isdisjoint(words) or (
+        not text.isascii() and _SYMBOL_CUE.search(text) is not None
+    )
     cue_words = not _CUE_WORDS.isdisjoint(words)  # one gate for the four word sets below
     if count <= 12 and (
         (phrases and any(p in text for p in _WIDGET_PHRASES))
         or ("px" in text and _PIXELS.search(text))
-        or (cue_words and not _COUNTER_WORDS.isdisjoint(words) and _DIGIT.search(text))
+        or (cue_words and digits and not _COUNTER_WORDS.isdisjoint(words))
     ):
         return "widget"
-    if (":" in text and any(m.group(1) in _CAPTION_LABELS for m in _LABEL.finditer(text))) or (
+    if (":" in text and not _CAPTION_LABELS.isdisjoint(_LABEL.findall(text))) or (
         (cue_words and not _CAPTION_WORDS.isdisjoint(words))
         or text.startswith(("(photo", "(foto", "(фото"))
     ):
@@ -387,95 +403,150 @@ def _cue_reason(text: str, words: Sequence[str], letters: int) -> str | None:
         or (phrases and any(p in text for p in _FOOTER_PHRASES))
     ):
         return "footer"
-    if count <= 6 and (
-        (cue_words and not _SHARE_WORDS.isdisjoint(words))
-        or (phrases and any(p in text for p in _SHARE_PHRASES))
-    ):
-        return "share"
-    if count <= 6 and _CLOSING_CUE.match(text):
-        return "navigation"  # "Related", "Most read", "News Line": list headers
-    if count <= 4 and _NAVIGATION_CUE.match(text.strip(" :>»›-–—*")):
-        return "navigation"
-    if count <= 10 and (
-        _BYLINE_CUE.match(text) or (count <= 6 and _DIGIT.search(text) and _DATE.search(text))
-    ):
+    if count > 10:
+        return None
+    if count <= 6:
+        if (cue_words and not _SHARE_WORDS.isdisjoint(words)) or (
+            phrases and any(p in text for p in _SHARE_PHRASES)
+        ):
+            return "share"
+        # The closing cue ends in a letter or ``\b``, so stripping the trailing ``_CUE_STRIP``
+        # characters never changes whether it matches: reuse the match on ``trimmed`` unless
+        # the line starts with one of those characters.
+        if closes if text[:1] not in _CUE_STRIP_SET else _CLOSING_CUE.match(text):
+            return "navigation"  # "Related", "Most read", "News Line": list headers
+        if count <= 4 and _NAVIGATION_CUE.match(trimmed):
+            return "navigation"
+    if _BYLINE_CUE.match(text) or (count <= 6 and digits and _DATE.search(text)):
         return "byline"
     if count <= 3 and ("http" in text or "www." in text) and _URL.fullmatch(text):
         return "navigation"
     return None
 
 
-_SEPARATOR_CHARS = frozenset("|•·»›/")
+_ASCII_DIGIT = re.compile("[0-9]")  # ``\d`` on an ASCII string, twice as fast
+_SYMBOL_CUE = re.compile("[©↺↻⟳]")
+_CUE_STRIP = " :>»›-–—*"
+_CUE_STRIP_SET = frozenset(_CUE_STRIP)
 
 
-_SENTENCE_CHARS = frozenset(".!?…")
 _TERMINAL_CHARS = frozenset(".!?…:;,\"'”“»«)]")
+_new_facts = tuple.__new__  # skips the Python-level ``_LineFacts.__new__`` (~0.5 µs a line)
 
 
 def _facts(raw: str) -> _LineFacts:
+    """What ``raw`` shows on its own. The hot loop of the module: ~160 calls per page.
+
+    Written for few C calls per line: ASCII lines (most) skip casefolding and NFKC, the folded
+    words come from one join/lower/split instead of a second regex pass, every regex behind a
+    cheap substring gate; see ``docs/boilerplate.md`` for the measured costs.
+    """
     stripped = raw.strip()
-    indent = len(raw) - len(raw.lstrip())
-    bullet = _BULLET.match(stripped) if stripped[:1] in _BULLET_FIRST else None
-    body = stripped[bullet.end() :] if bullet else stripped
+    body = stripped
+    is_bullet = False
+    if stripped[:1] in _BULLET_FIRST:
+        bullet = _BULLET.match(stripped)
+        if bullet is not None:
+            body = stripped[bullet.end() :]
+            is_bullet = True
     if body[-1:] in _END_MARK_LAST_CHARS:
         body = trim_end_marks(body) or body
     original_words = _WORD.findall(body)
-    ascii_only = body.isascii()
     # Casefolding never splits or joins words once the dotted capital I is handled, so the
     # folded words come from one join/split instead of a second regex pass.
-    if ascii_only:
+    if body.isascii():
+        normalized, digit = True, _ASCII_DIGIT
         folded = body.lower()
-        words = tuple(map(str.lower, original_words))
+        joined = " ".join(original_words).lower()
         norm = " ".join(folded.split())
     else:
+        digit = _DIGIT
         folded = _casefold(body)
-        words = tuple(_casefold(" ".join(original_words)).split())
-        if unicodedata.is_normalized("NFKC", body):
-            norm = " ".join(folded.split())
-        else:
-            norm = " ".join(_fold(body).split())
-    letters = sum(map(len, words))
-    digits = len(_DIGIT.findall(body)) if _DIGIT.search(body) else 0
-    if digits or not ascii_only:
-        norm = _DIGITS.sub("0", norm)
+        joined = _casefold(" ".join(original_words))
+        # Casefolding keeps digits digits (and non-digits non-digits); NFKC may make some
+        # ("½", "²"), so a non-normalised line needs the digit folding below regardless.
+        normalized = unicodedata.is_normalized("NFKC", body)
+        norm = " ".join((folded if normalized else _fold(body)).split())
+    words = tuple(joined.split())
     count = len(words)
-    # Positional: keyword construction of a 19-field NamedTuple costs ~1 µs a line.
-    return _LineFacts(
-        body,
-        norm,
-        indent,
-        bullet is not None,
-        letters,
-        words,
-        len(_SENTENCE_END.findall(body)) if not _SENTENCE_CHARS.isdisjoint(body) else 0,
-        body[-1:] in _TERMINAL_CHARS,
-        not _SEPARATOR_CHARS.isdisjoint(body) and _SEPARATORS.search(body) is not None,
-        _cue_reason(folded, words, letters) if count <= 25 or not letters else None,
-        count <= 8 and _CLOSING_CUE.match(folded.strip(" :>»›-–—*")) is not None,
-        sum(map(str.istitle, original_words)),
-        digits,
-        sum(map(_ALL_STOPWORDS.__contains__, words)) / count if count else 0.0,
-        body.count(","),
-        "@" in body or "http" in body or "www." in body,
+    # Words hold no whitespace, before or after casefolding: the letters are the joined
+    # length minus the separating spaces.
+    letters = len(joined) - count + 1 if count else 0
+    digits = len(digit.findall(body)) if digit.search(body) else 0
+    if digits or not normalized:
+        norm = _DIGITS.sub("0", norm)
+    if count <= 8:
+        trimmed = folded.strip(_CUE_STRIP)
+        closes = _CLOSING_CUE.match(trimmed) is not None
+    else:
+        trimmed, closes = folded, False
+    if "." in body or "!" in body or "?" in body or "…" in body:
+        sentence_ends = len(_SENTENCE_END.findall(body))
+    else:
+        sentence_ends = 0
+    indent = len(raw) - len(raw.lstrip())
+    ends = body[-1:] in _TERMINAL_CHARS
+    # Six substring scans are ~10x faster than a character-class search on a long line.
+    separators = (
+        "/" in body or "|" in body or "•" in body or "·" in body or "»" in body or "›" in body
+    ) and _SEPARATORS.search(body) is not None
+    cue = (
+        _cue_reason(folded, words, letters, digits, trimmed, closes)
+        if count <= 25 or not letters
+        else None
     )
+    capitalised = sum(map(str.istitle, original_words))
+    stops = tuple(filter(_ALL_STOPWORDS.__contains__, words))
+    stop_all = len(stops) / count if count else 0.0
+    commas = body.count(",")
+    linkish = "@" in body or "http" in body or "www." in body
+    row = _ROW.pack(
+        letters, count, stop_all, ends, sentence_ends, is_bullet, separators, capitalised,
+        digits, indent, commas, body[-1:] == ":", body[:1].islower(), linkish,
+        cue is not None, closes,
+    )  # fmt: skip
+    return _new_facts(
+        _LineFacts,
+        (body, norm, letters, words, sentence_ends, cue, stop_all, stops, row),
+    )  # fmt: skip
+
+
+#: Lines of up to this many characters are cached across pages: menus, footers, widgets and
+#: sign-offs repeat across an outlet's articles and are short; prose lines are long and
+#: (almost) never repeat on another page (dev set: 16 % of the short lines of a page were seen
+#: on an earlier page, 1.5 % of the longer ones).
+_FACTS_CACHE_MAX_CHARS = 100
+#: At most this many lines are cached (least recently used dropped first): ~1.7 KB a line
+#: (key, facts, words, packed row, LRU node), so ~7 MB per process.
+_FACTS_CACHE_SIZE = 4096
+#: ``_facts`` behind a bounded LRU cache keyed by the raw line (indentation included). The facts
+#: are immutable and a pure function of the line, so the cache never changes a result.
+_cached_facts = functools.lru_cache(maxsize=_FACTS_CACHE_SIZE)(_facts)
 
 
 def _page_facts(lines: Sequence[str]) -> list[_LineFacts]:
-    """``_facts`` of every line; a line repeated on the page ("* ", "Share") is read once."""
-    cache: dict[str, _LineFacts] = {}
-    facts = []
-    for line in lines:
-        fact = cache.get(line)
-        if fact is None:
-            fact = cache[line] = _facts(line)
-        facts.append(fact)
-    return facts
+    """``_facts`` of every line; short lines (repeated chrome) come from ``_cached_facts``."""
+    limit, cached, facts = _FACTS_CACHE_MAX_CHARS, _cached_facts, _facts
+    return [cached(line) if len(line) <= limit else facts(line) for line in lines]
 
 
 def _stopword_ratio(words: Sequence[str], stopwords: frozenset[str]) -> float:
     if not words:
         return 0.0
     return sum(map(stopwords.__contains__, words)) / len(words)
+
+
+def _page_stop_ratios(facts: Sequence[_LineFacts], main_language: str) -> list[float]:
+    """``_stopword_ratio`` of every line in the page language (any list if it has none).
+
+    Only a line's stopwords (``stops``) can hit a list, so only they are looked up; with no
+    list for the language the ratio is ``stop_all``, computed the same way by ``_facts``.
+    """
+    stopwords = _STOPWORDS.get(main_language)
+    if stopwords is None:
+        return [f.stop_all for f in facts]
+    hit = stopwords.__contains__
+    return [sum(map(hit, f.stops)) / len(f.words) if f.stops else 0.0 for f in facts]
 
 
 def stopword_language(words: Sequence[str]) -> str:
@@ -509,31 +580,32 @@ _OTHER_LANGUAGE_CONFIDENCE = 0.7
 _OTHER_LANGUAGE_LETTERS = 15
 
 
-def _local_class(facts: _LineFacts, stop_ratio: float) -> str:
-    if facts.cue is not None:
-        return _BAD
-    if facts.letters < _SHORT_LETTERS:
-        return _SHORT
-    if facts.has_separators and facts.sentence_ends == 0:
-        return _BAD
-    prose_shape = facts.ends_like_sentence or facts.sentence_ends > 0 or len(facts.words) >= 15
-    if facts.letters >= _GOOD_LETTERS and stop_ratio >= _GOOD_STOP and prose_shape:
-        return _GOOD
-    if stop_ratio >= _NEAR_STOP:
-        return _NEAR
-    return _BAD
+def _local_classes(local: _Vector, stop_ratios: _Vector, forced: npt.NDArray[np.bool_]) -> _Codes:
+    """The local class of every line (``_GOOD`` … ``_BAD``); lines with a forced reason are bad.
+
+    A line with a cue always has a forced reason, so the cue needs no test of its own.
+    """
+    letters, sentences = local[:, _COL_LETTERS], local[:, _COL_SENTENCES]
+    prose_shape = (local[:, _COL_ENDS] > 0) | (sentences > 0) | (local[:, _COL_WORDS] >= 15)
+    # The first test that holds decides: assigned from the last test to the first.
+    classes = np.full(len(local), _BAD)
+    classes[stop_ratios >= _NEAR_STOP] = _NEAR
+    classes[(letters >= _GOOD_LETTERS) & (stop_ratios >= _GOOD_STOP) & prose_shape] = _GOOD
+    classes[(local[:, _COL_SEPARATORS] > 0) & (sentences == 0)] = _BAD
+    classes[letters < _SHORT_LETTERS] = _SHORT
+    classes[forced] = _BAD
+    return classes
 
 
-def _weight(facts: _LineFacts, cls: str) -> float:
-    if facts.closes_body:
-        return _CLOSING_WEIGHT
-    if cls == _GOOD:
-        return float(facts.letters)
-    if cls == _NEAR:
-        return _NEAR_FACTOR * facts.letters
-    if cls == _SHORT:
-        return _SHORT_WEIGHT
-    return _BAD_WEIGHT - 0.5 * facts.letters
+def _weights(local: _Vector, classes: _Codes) -> _Vector:
+    """Region weight of every line: prose letters for the body, chrome and closing cues against."""
+    letters = local[:, _COL_LETTERS]
+    weights = _BAD_WEIGHT - 0.5 * letters
+    weights[classes == _GOOD] = letters[classes == _GOOD]
+    weights[classes == _NEAR] = _NEAR_FACTOR * letters[classes == _NEAR]
+    weights[classes == _SHORT] = _SHORT_WEIGHT
+    weights[local[:, _COL_CLOSES] > 0] = _CLOSING_WEIGHT
+    return weights
 
 
 def _best_region(weights: Sequence[float]) -> tuple[int, int]:
@@ -560,7 +632,8 @@ def _main_language(facts: Sequence[_LineFacts], languages: Sequence[LanguageGues
             votes[guess.lang] = votes.get(guess.lang, 0.0) + fact.letters * guess.confidence
     if votes:
         return max(votes, key=votes.__getitem__)
-    return stopword_language([w for fact in facts for w in fact.words])
+    # Only stopwords count for the profile: the lines' ``stops`` give the same hits.
+    return stopword_language(list(chain.from_iterable(fact.stops for fact in facts)))
 
 
 def _title_index(facts: Sequence[_LineFacts], body_start: int) -> int | None:
@@ -579,20 +652,29 @@ def _title_index(facts: Sequence[_LineFacts], body_start: int) -> int | None:
     return None
 
 
-_LOCAL_SCORE = {_GOOD: 1.0, _NEAR: 0.5, _SHORT: 0.0, _BAD: -1.0}
+#: Local class of each line, then its score for the features (``_CLASS_SCORE[class]``).
+_GOOD, _NEAR, _SHORT, _BAD = 0, 1, 2, 3
+_CLASS_SCORE = np.array([1.0, 0.5, 0.0, -1.0])
 _Vector = npt.NDArray[np.float64]
+_Codes = npt.NDArray[np.int64]
 
 
-def _window_mean(values: _Vector, radius: int) -> _Vector:
-    """Mean of ``values`` over ``[i - radius, i + radius]`` without ``i`` itself."""
+def _window_means(values: _Vector, radii: tuple[int, ...]) -> _Vector:
+    """Mean of ``values`` over ``[i - r, i + r]`` without ``i`` itself: one row per radius."""
     count = len(values)
     prefix = np.concatenate(([0.0], np.cumsum(values)))
     index = np.arange(count)
+    radius = np.array(radii)[:, None]
     low = np.maximum(index - radius, 0)
     high = np.minimum(index + radius + 1, count)
     span = high - low - 1
     total = prefix[high] - prefix[low] - values
-    return np.divide(total, span, out=np.zeros(count), where=span > 0)
+    return np.divide(total, span, out=np.zeros(span.shape), where=span > 0)
+
+
+def _window_mean(values: _Vector, radius: int) -> _Vector:
+    """Mean of ``values`` over ``[i - radius, i + radius]`` without ``i`` itself."""
+    return _window_means(values, (radius,))[0]
 
 
 def _blocks(indents: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], ...]:
@@ -620,10 +702,19 @@ class _Page(NamedTuple):
     letters: _Vector
     indents: npt.NDArray[np.int64]
     reasons: list[str | None]  # a forced reason (cue, chrome, language, title, duplicate)
-    classes: list[str]
+    classes: _Codes  # local class per line (``_GOOD`` … ``_BAD``)
     stop_ratios: list[float]
     start: int  # body region [start, end)
     end: int
+    local: _Vector  # the lines' packed rows (``_LineFacts.row``) as a matrix, ``_COL_*`` columns
+    block: _Codes  # indent block of each line (``_blocks``): its id, first line, end
+    block_start: _Codes
+    block_end: _Codes
+
+
+_ROW_OF = attrgetter("row")
+_CUE_OF = attrgetter("cue")
+_NORM_OF = attrgetter("norm")
 
 
 class _Model(NamedTuple):
@@ -638,54 +729,86 @@ def _prepare(
     languages: Sequence[LanguageGuess],
     main_language: str,
     outlet_chrome: frozenset[str],
+    stop_ratios: list[float] | None = None,
 ) -> _Page:
-    stopwords = _STOPWORDS.get(main_language, _ALL_STOPWORDS)
-    stop_ratios = [_stopword_ratio(f.words, stopwords) for f in facts]
-    classes = [_local_class(f, r) for f, r in zip(facts, stop_ratios, strict=True)]
+    """Forced reasons, local classes and the body region of a page.
 
-    reasons: list[str | None] = [None] * len(facts)
-    for i, (fact, guess) in enumerate(zip(facts, languages, strict=True)):
-        if not fact.text:
-            reasons[i] = "widget"
-        elif fact.cue is not None:
-            reasons[i] = fact.cue
-        elif fact.norm in outlet_chrome:
-            reasons[i] = "outlet_chrome"
-        elif _is_language_switch(fact, guess, main_language, stop_ratios[i]):
-            reasons[i] = "other_language"
-        if reasons[i] is not None:
-            classes[i] = _BAD
+    ``stop_ratios`` (``_page_stop_ratios`` in ``main_language``) when the caller has them.
+    """
+    count = len(facts)
+    local = np.frombuffer(b"".join(map(_ROW_OF, facts)), dtype=np.float64)
+    local = local.reshape(count, _ROW_WIDTH)
+    if stop_ratios is None:
+        stop_ratios = _page_stop_ratios(facts, main_language)
 
-    weights = [_weight(f, c) for f, c in zip(facts, classes, strict=True)]
-    start, end = _best_region(weights)
+    # A line with no text left (only a bullet or an end mark) always has a cue ("widget").
+    reasons: list[str | None] = list(map(_CUE_OF, facts))
+    forced = local[:, _COL_CUE] > 0
+    if outlet_chrome:
+        for i, fact in enumerate(facts):
+            if reasons[i] is None and fact.norm in outlet_chrome:
+                reasons[i] = "outlet_chrome"
+                forced[i] = True
+    if main_language != UNDETERMINED:
+        for i, guess in enumerate(languages):
+            if (
+                guess.lang != UNDETERMINED
+                and reasons[i] is None
+                and _is_language_switch(facts[i], guess, main_language, stop_ratios[i])
+            ):
+                reasons[i] = "other_language"
+                forced[i] = True
+    classes = _local_classes(local, np.array(stop_ratios, dtype=np.float64), forced)
+    start, end = _best_region(_weights(local, classes).tolist())
 
     title = _title_index(facts, start)
-    seen: set[str] = set()
-    for i, fact in enumerate(facts):
-        if reasons[i] is None and fact.norm and fact.norm in seen:
-            is_title_copy = title is not None and fact.norm == facts[title].norm
-            reasons[i] = "repeated_title" if is_title_copy else "duplicate"
-        seen.add(fact.norm)
+    norms = list(map(_NORM_OF, facts))
+    # Where each normalised line first occurs; a later copy is a duplicate (or the title's).
+    first = dict(zip(reversed(norms), range(count - 1, -1, -1), strict=True))
+    if len(first) < count:
+        title_norm = norms[title] if title is not None else None
+        for i, norm in enumerate(norms):
+            if first[norm] != i and reasons[i] is None and norm:
+                reasons[i] = "repeated_title" if norm == title_norm else "duplicate"
     if title is not None:
         reasons[title] = "title"
-    letters = np.array([f.letters for f in facts], dtype=np.float64)
-    indents = np.array([f.indent for f in facts], dtype=np.int64)
-    return _Page(facts, letters, indents, reasons, classes, stop_ratios, start, end)
+    indents = local[:, _COL_INDENT].astype(np.int64)
+    block, block_start, block_end = _blocks(indents)
+    return _Page(
+        facts, local[:, _COL_LETTERS], indents, reasons, classes, stop_ratios, start, end,
+        local, block, block_start, block_end,
+    )  # fmt: skip
+
+
+#: One verdict per removal reason, shared (frozen, so safe): building a slotted frozen
+#: dataclass per removed line costs ~1 µs.
+_REMOVED = {reason: LineVerdict(True, reason) for reason in BOILERPLATE_REASONS}
+#: The fallback reasons of ``_decide``, by code.
+_NAVIGATION, _TEASER, _LOW_CONTENT = (_REMOVED[r] for r in ("navigation", "teaser", "low_content"))
 
 
 def _decide(page: _Page, scores: _Vector) -> list[LineVerdict]:
-    verdicts: list[LineVerdict] = []
-    start, end = page.start, page.end
-    is_body = (scores >= 0.0).tolist()
-    for i, fact in enumerate(page.facts):
-        reason = page.reasons[i]
-        if reason is None:
-            if is_body[i]:
-                verdicts.append(_KEEP)
-                continue
-            reason = _removal_reason(i, fact, page.classes[i], start, end)
-        verdicts.append(LineVerdict(True, reason))
-    return verdicts
+    """Verdicts: the forced reason, else body when the score is >= 0, else a fallback reason.
+
+    The fallback for a scored-out line: ``signature`` (a short sign-off within 3 lines after
+    the region), ``navigation`` (bullets, <= 3 words), ``teaser`` (after the region), else
+    ``low_content`` for a bad local class and ``navigation`` for the others.
+    """
+    end, count = page.end, len(page.reasons)
+    index = np.arange(count)
+    after = index >= end
+    shape_navigation = (page.local[:, _COL_BULLET] > 0) | (page.local[:, _COL_WORDS] <= 3)
+    codes = np.where(shape_navigation | (~after & (page.classes != _BAD)), 0, np.where(after, 1, 2))
+    fallback = [(_NAVIGATION, _TEASER, _LOW_CONTENT)[code] for code in codes.tolist()]
+    for i in range(end, min(end + 3, count)):
+        if _looks_like_signature(page.facts[i]):
+            fallback[i] = _REMOVED["signature"]
+    return [
+        (_KEEP if is_body else otherwise) if reason is None else _REMOVED[reason]
+        for reason, is_body, otherwise in zip(
+            page.reasons, (scores >= 0.0).tolist(), fallback, strict=True
+        )
+    ]
 
 
 def _classify(
@@ -694,8 +817,9 @@ def _classify(
     main_language: str,
     outlet_chrome: frozenset[str],
     model: _Model | None = None,
+    stop_ratios: list[float] | None = None,
 ) -> list[LineVerdict]:
-    page = _prepare(facts, languages, main_language, outlet_chrome)
+    page = _prepare(facts, languages, main_language, outlet_chrome, stop_ratios)
     return _decide(page, _scores(page, model or _MODEL))
 
 
@@ -757,47 +881,26 @@ _CONTEXT_FEATURES = (
 
 def _line_features(page: _Page) -> _Vector:
     """Stage-1 features, one row per line, columns in the order of ``_MODEL.line``."""
-    facts, start, end = page.facts, page.start, page.end
-    count = len(facts)
-    base = np.array(
-        [
-            (
-                f.letters,
-                len(f.words),
-                f.stop_all,
-                f.ends_like_sentence,
-                f.sentence_ends,
-                f.is_bullet,
-                f.has_separators,
-                f.capitalised,
-                f.digits,
-                f.indent,
-                f.commas,
-                f.text[-1:] == ":",
-                f.text[:1].islower(),
-                f.linkish,
-            )
-            for f in facts
-        ],
-        dtype=np.float64,
-    ).reshape(count, 14)
+    start, end, count = page.start, page.end, len(page.facts)
     (letters, words, stop_all, ends, sentences, bullet, separators, capitalised, digits,
-     indent, commas, colon, lower, linkish) = base.T  # fmt: skip
-    local = np.array([_LOCAL_SCORE[c] for c in page.classes])
+     indent, commas, colon, lower, linkish) = page.local[:, :14].T  # fmt: skip
+    local = _CLASS_SCORE[page.classes]
     index = np.arange(count)
     distance = np.where(index < start, start - index, np.maximum(index - end + 1, 0))
-    body_indents = Counter(facts[i].indent for i in range(start, end) if page.classes[i] == _GOOD)
+    good_in_region = page.classes[start:end] == _GOOD
+    body_indents = Counter(page.indents[start:end][good_in_region].tolist())
     region_indent = body_indents.most_common(1)[0][0] if body_indents else -1
-    first_closing = next((i for i in range(start, count) if facts[i].closes_body), count)
-    block, block_start, block_end = _blocks(page.indents)
-    size = (block_end - block_start).astype(np.float64)
+    closing = np.flatnonzero(page.local[start:, _COL_CLOSES])
+    first_closing = start + int(closing[0]) if len(closing) else count
+    block, size = page.block, (page.block_end - page.block_start).astype(np.float64)
     indent_gap = indent - region_indent if region_indent >= 0 else np.zeros(count)
     some_words = np.maximum(words, 1.0)
+    near_1, near_3, near_10 = _window_means(local, (1, 3, 10))
     return np.column_stack(
         (
             np.ones(count),
             np.log1p(letters) / 5.0,
-            np.array(page.stop_ratios),
+            np.array(page.stop_ratios, dtype=np.float64),
             stop_all,
             ends,
             np.minimum(sentences, 5.0) / 5.0,
@@ -809,9 +912,9 @@ def _line_features(page: _Page) -> _Vector:
             index >= end,
             index > first_closing,
             indent == region_indent,
-            _window_mean(local, 1),
-            _window_mean(local, 3),
-            _window_mean(local, 10),
+            near_1,
+            near_3,
+            near_10,
             index / count,
             capitalised / some_words,
             digits / np.maximum(letters + digits, 1.0),
@@ -848,9 +951,9 @@ def _context_features(page: _Page, scores: _Vector) -> _Vector:
     start, end = _best_region((clipped * np.minimum(page.letters, 400.0)).tolist())
     index = np.arange(count)
     distance = np.where(index < start, start - index, np.maximum(index - end + 1, 0))
-    block, block_start, block_end = _blocks(page.indents)
-    size = (block_end - block_start).astype(np.float64)
+    block, size = page.block, (page.block_end - page.block_start).astype(np.float64)
     starts = np.flatnonzero(np.diff(block, prepend=-1))
+    mean_2, mean_5, mean_15 = _window_means(clipped, (2, 5, 15))
     return np.column_stack(
         (
             np.ones(count),
@@ -859,9 +962,9 @@ def _context_features(page: _Page, scores: _Vector) -> _Vector:
             padded[4 : count + 4],
             np.maximum(np.maximum(padded[0:count], padded[1 : count + 1]), padded[2 : count + 2]),
             np.maximum(np.maximum(padded[4 : count + 4], padded[5 : count + 5]), padded[6:]),
-            _window_mean(clipped, 2),
-            _window_mean(clipped, 5),
-            _window_mean(clipped, 15),
+            mean_2,
+            mean_5,
+            mean_15,
             before / total,
             (total - before - mass) / total,
             distance == 0,
@@ -936,17 +1039,6 @@ _MODEL = _Model(
         0.684,  # max score of the indent block
     ),
 )
-
-
-def _removal_reason(index: int, fact: _LineFacts, cls: str, start: int, end: int) -> str:
-    """Why a line without a specific cue is not body, from its shape and its place."""
-    if index >= end and index - end < 3 and _looks_like_signature(fact):
-        return "signature"
-    if fact.is_bullet or len(fact.words) <= 3:
-        return "navigation"
-    if index >= end:
-        return "teaser"
-    return "low_content" if cls == _BAD else "navigation"
 
 
 def _is_language_switch(
@@ -1037,26 +1129,38 @@ def strip_boilerplate(
         return ""
     detector = detect or _default_detector()
     facts = _page_facts(lines)
-    languages, main_language = _sparse_languages(facts, detector)
-    verdicts = _classify(facts, languages, main_language, frozenset())
+    languages, main_language, stop_ratios = _sparse_languages_and_ratios(facts, detector)
+    verdicts = _classify(facts, languages, main_language, frozenset(), stop_ratios=stop_ratios)
     return _join_body(lines, verdicts)
 
 
 def _join_body(lines: Sequence[str], verdicts: Sequence[LineVerdict]) -> str:
-    kept = [
-        trim_end_marks(line.strip())
-        for line, verdict in zip(lines, verdicts, strict=True)
-        if not verdict.is_boilerplate
-    ]
-    return "\n\n".join(line for line in kept if line)
+    kept = []
+    for line, verdict in zip(lines, verdicts, strict=True):
+        if not verdict.is_boilerplate:
+            text = line.strip()
+            if text[-1:] in _END_MARK_LAST_CHARS:  # what trim_end_marks checks first
+                text = trim_end_marks(text)
+            if text:
+                kept.append(text)
+    return "\n\n".join(kept)
 
 
 def _sparse_languages(
     facts: Sequence[_LineFacts], detect: Callable[[Sequence[str]], list[LanguageGuess]]
 ) -> tuple[list[LanguageGuess], str]:
     """Language guesses for the lines where a switch is plausible, and the page language."""
+    languages, main_language, _ = _sparse_languages_and_ratios(facts, detect)
+    return languages, main_language
+
+
+def _sparse_languages_and_ratios(
+    facts: Sequence[_LineFacts], detect: Callable[[Sequence[str]], list[LanguageGuess]]
+) -> tuple[list[LanguageGuess], str, list[float] | None]:
+    """``_sparse_languages`` and the stopword ratios in the page language (for ``_prepare``)."""
     prose = [f for f in facts if f.letters >= _SHORT_LETTERS]
-    main_language = stopword_language([w for f in prose for w in f.words])
+    # Only stopwords count for the profile: the lines' ``stops`` give the same hits.
+    main_language = stopword_language(list(chain.from_iterable(f.stops for f in prose)))
     if main_language == UNDETERMINED:
         sample = " ".join(f.text for f in sorted(prose, key=lambda f: -f.letters)[:5])[:1000]
         guess = detect([sample])[0] if sample else LanguageGuess(UNDETERMINED, 0.0)
@@ -1064,27 +1168,27 @@ def _sparse_languages(
     unknown = LanguageGuess(UNDETERMINED, 0.0)
     languages = [unknown] * len(facts)
     if main_language == UNDETERMINED:
-        return languages, main_language
-    main_stopwords = _STOPWORDS.get(main_language, _ALL_STOPWORDS)
+        return languages, main_language, None
+    stop_ratios = _page_stop_ratios(facts, main_language)
     suspects = [
         i
         for i, f in enumerate(facts)
         if f.letters >= _OTHER_LANGUAGE_LETTERS
         and f.cue is None
-        and _stopword_ratio(f.words, main_stopwords) < _NEAR_STOP
+        and stop_ratios[i] < _NEAR_STOP
         and _looks_non_native(f, main_language)
     ]
     if suspects:
         for i, guess in zip(suspects, detect([facts[i].text for i in suspects]), strict=True):
             languages[i] = guess
-    return languages, main_language
+    return languages, main_language, stop_ratios
 
 
 def _looks_non_native(fact: _LineFacts, main_language: str) -> bool:
     """Cheap pre-filter: the line shows another language's stopwords or another script."""
     # stopword_language needs two hits: skip it when the line has fewer stopwords of any list.
     if fact.stop_all * len(fact.words) > 1.5:
-        other = stopword_language(fact.words)
+        other = stopword_language(fact.stops)
         if other not in (UNDETERMINED, main_language):
             return True
     latin_page = main_language not in ("ru", "uk")

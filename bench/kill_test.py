@@ -107,6 +107,8 @@ def prefect_server(home: Path) -> Iterator[dict[str, str]]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / "server.log").open("wb")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -120,8 +122,8 @@ def prefect_server(home: Path) -> Iterator[dict[str, str]]:
             str(port),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/api"
@@ -139,13 +141,18 @@ def prefect_server(home: Path) -> Iterator[dict[str, str]]:
             )
             if probe.returncode == 0:
                 break
+            if server.poll() is not None:
+                tail = (home / "server.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the Prefect server exited ({server.returncode}):\n{tail}")
             time.sleep(1)
         else:
             raise RuntimeError(f"the Prefect server did not start in {SERVER_START_SECONDS} s")
         yield {**env, "PREFECT_API_URL": url}
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        log.close()
 
 
 def run_to_completion(raw_dir: Path, warehouse: Path, env: dict[str, str]) -> float:

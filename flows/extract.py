@@ -92,21 +92,22 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> list[FileSc
         except OSError as error:
             scans.append(FileScan(key, None, None, source_format, "unreadable", _os_reason(error)))
             continue
-        if source_format is None:
+        entry = ledger.get(key)
+        if entry is not None and (entry.size_bytes, entry.mtime_ns) == (
+            stat.st_size,
+            stat.st_mtime_ns,
+        ):
+            # Rejected ones too: a file is judged again only once it changes.
+            scans.append(FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, "unchanged"))
+        elif source_format is None:
             scans.append(
                 FileScan(
                     key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
                 )
             )
-            continue
-        entry = ledger.get(key)
-        if entry is None:
-            change = "new"
-        elif entry.size_bytes == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
-            change = "unchanged"
         else:
-            change = "changed"
-        scans.append(FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change))
+            change = "new" if entry is None else "changed"
+            scans.append(FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change))
     return scans
 
 

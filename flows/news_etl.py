@@ -26,6 +26,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.futures import PrefectFuture
+from prefect.utilities.annotations import quote
 
 from expectations.data_docs import build_data_docs
 from expectations.runner import (
@@ -450,6 +451,13 @@ def _flow_run_id() -> str | None:
         return None
 
 
+def as_is(value: Any) -> Any:
+    """Pass ``value`` to a task without Prefect walking every object inside it (looking for
+    futures to resolve): on a batch of articles, or the alias index, that walk cost more than
+    the transforms themselves."""
+    return quote(value)
+
+
 def _batches(items: Sequence[FileScan], size: int) -> Iterator[Sequence[FileScan]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -520,16 +528,22 @@ def _run(
     # Transform, validate and stage, batch by batch: memory holds one batch per worker.
     staged: list[StagedBatch] = []
     in_flight: deque[PrefectFuture[StagedBatch]] = deque()
+    quoted_reference = as_is(reference)
     for number, batch in enumerate(_batches(to_process, batch_size)):
         clock.start("read")
-        reads = mark_duplicates(read_files(batch, manifest, settings.max_file_bytes), seen_hashes)
+        reads = mark_duplicates(
+            read_files(as_is(batch), as_is(manifest), settings.max_file_bytes), seen_hashes
+        )
         clock.start("process")
         if parallelism <= 1:
-            transformed = transform_batch(reads, reference, today, run_id)
-            checked = validate_batch(transformed, reference, today, run_id, settings.suites_dir)
-            staged.append(stage_batch(checked, paths, run_id, number))
+            transformed = transform_batch(as_is(reads), quoted_reference, today, run_id)
+            checked = validate_batch(
+                as_is(transformed), quoted_reference, today, run_id, settings.suites_dir
+            )
+            staged.append(stage_batch(as_is(checked), paths, run_id, number))
             continue
-        # Futures go in as arguments: Prefect resolves them where the next task runs.
+        # Futures go in as arguments: Prefect resolves them where the next task runs. (Not
+        # as_is(): a quoted value would reach a Dask worker still wrapped.)
         future: Any = transform_batch.submit(reads, reference, today, run_id)
         future = validate_batch.submit(future, reference, today, run_id, settings.suites_dir)
         in_flight.append(stage_batch.submit(future, paths, run_id, number))

@@ -80,10 +80,6 @@ class ValidationReport:
     def critical_failures(self) -> tuple[ExpectationOutcome, ...]:
         return tuple(o for o in self.outcomes if o.stops_load)
 
-    @property
-    def warnings(self) -> tuple[ExpectationOutcome, ...]:
-        return tuple(o for o in self.outcomes if not o.success and o.severity != CRITICAL)
-
 
 def load_suite_documents(suites_dir: Path = SUITES_DIR) -> dict[str, dict[str, Any]]:
     """Suite JSON documents by table name."""

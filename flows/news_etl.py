@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
@@ -46,15 +45,15 @@ from flows.report import write_report
 from flows.settings import Settings
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
 from flows.validate import merge_reports, validate_batch_tables
-from transforms.article import ArticleContext, process_articles
+from transforms.article import ArticleContext, StageSeconds, process_articles
 from transforms.metadata import OutletDirectory
 from transforms.names import AliasIndex, build_alias_index
 from transforms.records import Article, RawArticle, Rejection, SourceHints
 from warehouse.loader import (
     WarehousePaths,
-    known_hashes,
     learned_outlet_chrome,
     load_run,
+    loaded_hashes,
     read_ledger,
     recover_staging,
     run_lock,
@@ -125,7 +124,7 @@ def scan_raw_folder(
     """Finish what a killed run left, then list the folder against the files ledger."""
     recover_staging(paths)
     ledger = read_ledger(paths)
-    return scan_folder(raw_dir, ledger), read_manifest(raw_dir), known_hashes(paths)
+    return scan_folder(raw_dir, ledger), read_manifest(raw_dir), loaded_hashes(ledger)
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
@@ -463,24 +462,6 @@ def _batches(items: Sequence[FileScan], size: int) -> Iterator[Sequence[FileScan
         yield items[start : start + size]
 
 
-class _StepClock:
-    """Seconds spent per step, summed over batches."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._step: tuple[str, float] | None = None
-
-    def start(self, step: str) -> None:
-        self.stop()
-        self._step = (step, time.perf_counter())
-
-    def stop(self) -> None:
-        if self._step is not None:
-            step, started = self._step
-            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
-            self._step = None
-
-
 # --- the flow -------------------------------------------------------------------------------
 
 
@@ -513,10 +494,9 @@ def _run(
     today = started.date()
     run_id = new_run_id(started)
     counts: Counter[str] = Counter()
-    clock = _StepClock()
+    clock = StageSeconds()
 
     # Extract: what is new or changed since the last run.
-    clock.start("scan")
     scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
     reference = load_reference_data(settings.seeds_dir, paths)
     to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
@@ -524,33 +504,35 @@ def _run(
     counts["files_processed"] = len(to_process)
     for change in ("new", "changed", "unchanged"):
         counts[f"files_{change}"] = sum(s.change == change for s in scans)
+    clock.lap("scan")
 
     # Transform, validate and stage, batch by batch: memory holds one batch per worker.
     staged: list[StagedBatch] = []
     in_flight: deque[PrefectFuture[StagedBatch]] = deque()
     quoted_reference = as_is(reference)
     for number, batch in enumerate(_batches(to_process, batch_size)):
-        clock.start("read")
         reads = mark_duplicates(
             read_files(as_is(batch), as_is(manifest), settings.max_file_bytes), seen_hashes
         )
-        clock.start("process")
+        clock.lap("read")
         if parallelism <= 1:
             transformed = transform_batch(as_is(reads), quoted_reference, today, run_id)
             checked = validate_batch(
                 as_is(transformed), quoted_reference, today, run_id, settings.suites_dir
             )
             staged.append(stage_batch(as_is(checked), paths, run_id, number))
-            continue
-        # Futures go in as arguments: Prefect resolves them where the next task runs. (Not
-        # as_is(): a quoted value would reach a Dask worker still wrapped.)
-        future: Any = transform_batch.submit(reads, reference, today, run_id)
-        future = validate_batch.submit(future, reference, today, run_id, settings.suites_dir)
-        in_flight.append(stage_batch.submit(future, paths, run_id, number))
-        while len(in_flight) > 2 * parallelism:
-            staged.append(in_flight.popleft().result())
+        else:
+            # Futures go in as arguments: Prefect resolves them where the next task runs. (Not
+            # as_is(): a quoted value would reach a Dask worker still wrapped.)
+            future: Any = transform_batch.submit(reads, reference, today, run_id)
+            future = validate_batch.submit(future, reference, today, run_id, settings.suites_dir)
+            in_flight.append(stage_batch.submit(future, paths, run_id, number))
+            while len(in_flight) > 2 * parallelism:
+                staged.append(in_flight.popleft().result())
+        clock.lap("process")
     while in_flight:
         staged.append(in_flight.popleft().result())
+    clock.lap("process")
 
     if not staged:  # nothing new: the suites still run, on empty tables
         nothing = BatchResult((), (), (), Counter())
@@ -558,7 +540,6 @@ def _run(
         staged.append(StagedBatch(checked.report, Counter()))
 
     # The run's verdict: every batch's report, and the entities of seeds/aliases.csv.
-    clock.start("validate")
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
     reports = [b.report for b in staged]
@@ -571,8 +552,9 @@ def _run(
     critical = tuple(f"{o.table_name}.{o.expectation}" for o in report.critical_failures)
     status = "failed_validation" if critical else "loaded"
 
+    clock.lap("validate")
+
     # Load: all or nothing; a critical failure leaves the warehouse as it was.
-    clock.start("load")
     run_row = _run_row(run_id, started, status, settings, counts, report, clock.seconds, paths)
     if critical:
         shutil.rmtree(paths.staging_for(run_id), ignore_errors=True)
@@ -584,10 +566,11 @@ def _run(
             f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
         )
 
+    clock.lap("load")
+
     # Report.
-    clock.start("report")
     written = publish_report(paths, run_row, report, counts, not critical)
-    clock.stop()
+    clock.lap("report")
     return RunSummary(
         run_id=run_id,
         status=status,

@@ -13,7 +13,7 @@ import datetime as dt
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from warehouse.schema import (
     ARTICLE_TABLES,
-    DOCUMENTS,
     ENTITIES,
     FILES,
     LEARN_OUTLET_CHROME,
@@ -207,17 +206,13 @@ def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
     return {outlet: frozenset(keys) for outlet, keys in learned.items()}
 
 
-def known_hashes(paths: WarehousePaths) -> dict[str, str]:
+def loaded_hashes(ledger: Mapping[str, LedgerEntry]) -> dict[str, str]:
     """Content hash -> path of the file that was loaded with it (for duplicate detection)."""
-    if not paths.database.exists():
-        return {}
-    with connect(paths, read_only=True) as connection:
-        if "files" not in _table_names(connection):
-            return {}
-        rows = connection.execute(
-            "SELECT sha256, min(path) FROM files WHERE status = 'loaded' GROUP BY sha256"
-        ).fetchall()
-    return {sha: path for sha, path in rows}
+    first: dict[str, str] = {}
+    for path, entry in ledger.items():
+        if entry.status == "loaded" and entry.sha256 and path < first.get(entry.sha256, "\uffff"):
+            first[entry.sha256] = path
+    return first
 
 
 def _parquet_glob(folder: Path) -> str:
@@ -332,11 +327,3 @@ def recover_staging(paths: WarehousePaths) -> list[str]:
             shutil.rmtree(run_dir, ignore_errors=True)
             discarded.append(run_dir.name)
     return discarded
-
-
-def document_count(paths: WarehousePaths) -> int:
-    if not paths.database.exists():
-        return 0
-    with connect(paths, read_only=True) as connection:
-        row = connection.execute(f"SELECT count(*) FROM {DOCUMENTS.name}").fetchone()
-    return int(row[0]) if row else 0

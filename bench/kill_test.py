@@ -89,7 +89,14 @@ def leftovers(warehouse: Path) -> list[str]:
     if staging.exists() and any(staging.iterdir()):
         found += [f"staging: {p.name}" for p in staging.iterdir()]
     with duckdb.connect(str(warehouse / "news.duckdb"), read_only=True) as connection:
-        runs = {r[0] for r in connection.execute("SELECT run_id FROM runs").fetchall()}
+        # A run killed during its load has no `runs` row but keeps the batches it committed
+        # (and their published parts): their files carry its run id.
+        runs = {
+            r[0]
+            for r in connection.execute(
+                "SELECT run_id FROM runs UNION SELECT run_id FROM files"
+            ).fetchall()
+        }
     for part in parquet.glob("*/run_id=*"):
         if part.name.removeprefix("run_id=") not in runs:
             found.append(f"orphan part: {part.relative_to(warehouse)}")

@@ -110,6 +110,12 @@ def _context() -> Any:
     return context
 
 
+def prepare_validation() -> None:
+    """Import Great Expectations and set up its context now (seconds), e.g. while something
+    else is starting, instead of inside the first validation."""
+    _context()
+
+
 def _batch(table: str, frame: pd.DataFrame) -> Any:
     source = _context().data_sources.get("newsetl")
     try:

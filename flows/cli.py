@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.prefect_server import TemporaryPrefectServer
 from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
 from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock
 
@@ -82,16 +83,23 @@ def run(
         _fail(str(error), 3)
     if workers < 1:
         _fail("--workers must be at least 1")
-    from flows.news_etl import news_etl
-    from flows.runtime import dask_task_runner, quiet_flow_run, shared_prefect_api
-
+    # Prefect's temporary server boots in its own process while this one imports Prefect and
+    # Great Expectations (see flows/prefect_server.py): seconds off every run's start-up.
+    server = None if os.environ.get("PREFECT_API_URL") else TemporaryPrefectServer()
     parallel = workers > 1 or dask_address is not None
     try:
         with contextlib.ExitStack() as stack:
+            if server is not None:
+                stack.callback(server.stop)
+            from expectations.runner import prepare_validation
+            from flows.news_etl import news_etl
+            from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
+
+            prepare_validation()
+            stack.enter_context(prefect_api(server))
             stack.enter_context(quiet_flow_run())
             flow_to_run = news_etl
             if parallel:
-                stack.enter_context(shared_prefect_api())
                 flow_to_run = news_etl.with_options(
                     task_runner=dask_task_runner(workers, dask_address)
                 )

@@ -59,7 +59,36 @@ def raw_variant_patterns(alias_rows: Iterable[Mapping[str, str]]) -> list[str]:
     )
     if not variants:
         return [r"(?!)"]  # matches nothing: GX refuses an empty list
-    return [r"(?<!\w)(?:" + "|".join(re.escape(v) for v in variants) + r")(?!\w)"]
+    return [r"(?<!\w)" + literal_alternation(variants) + r"(?!\w)"]
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, shaped as a trie (``Qaraba(?:g|ğ)``).
+
+    Python's ``re`` tries every branch of a flat ``a|b|c`` at every position of the text; in a
+    trie each position fails after one character for almost all words. On 560 spellings over
+    whole articles that is the difference between ~4 ms and well under 0.1 ms per article, for
+    the same matches (longer alternatives first, and backtracking tries every one).
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # end of a word
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [
+        re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char
+    ]
+    if not branches:
+        return ""
+    optional = "?" if "" in node else ""
+    if len(branches) == 1 and not optional:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")" + optional
 
 
 def validation_parameters(

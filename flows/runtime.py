@@ -14,6 +14,8 @@ from prefect.settings import (
 )
 from prefect.task_runners import TaskRunner
 
+from flows.prefect_server import TemporaryPrefectServer
+
 
 @contextlib.contextmanager
 def quiet_flow_run() -> Iterator[None]:
@@ -23,22 +25,24 @@ def quiet_flow_run() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def shared_prefect_api() -> Iterator[None]:
-    """Make sure a Prefect API server is running that worker processes can share.
+def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
+    """Point Prefect, in this process and in worker processes it starts, at one API server.
 
-    Without one, every Dask worker process would start its own temporary server (seconds
-    each, and runs that cannot see each other). An explicit PREFECT_API_URL is used as is.
+    An API URL the user configured (environment or Prefect profile) is used as is, and
+    ``server`` (started early by the caller, see ``flows.prefect_server``) is stopped unused.
+    Otherwise ``server`` is waited for and used; without one, every Dask worker process would
+    start its own temporary server (seconds each, and runs that cannot see each other).
     """
-    if os.environ.get("PREFECT_API_URL"):
+    configured = PREFECT_API_URL.value()
+    if configured or server is None:
+        if server is not None:
+            server.stop()
         yield
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
+    url = server.wait_until_ready()
+    os.environ["PREFECT_API_URL"] = url
     try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
+        with temporary_settings({PREFECT_API_URL: url}):
             yield
     finally:
         os.environ.pop("PREFECT_API_URL", None)

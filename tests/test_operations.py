@@ -163,3 +163,51 @@ def test_a_served_run_triggered_by_hand_loads_new_files(
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def _processes_in_session(session_id: int) -> list[str]:
+    """Command lines of live processes whose session is ``session_id``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id and fields[0] != "Z":
+            found.append(cmdline)
+    return found
+
+
+@pytest.mark.e2e
+def test_a_run_without_a_prefect_server_starts_its_own_and_stops_it(tmp_path: Path) -> None:
+    # What `make run` does on a fresh machine: no PREFECT_API_URL, so `newsetl run` starts
+    # Prefect's temporary server early (flows/prefect_server.py) and must not leave it behind.
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "run",
+            "--raw-dir",
+            str(ROOT / "seeds" / "articles"),
+            "--warehouse",
+            str(tmp_path / "warehouse"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+    assert "loaded 5 articles from 5 files" in stdout
+    assert "Traceback" not in stderr
+    assert _processes_in_session(process.pid) == []
+    with duckdb.connect(str(tmp_path / "warehouse" / "news.duckdb"), read_only=True) as c:
+        assert c.execute("SELECT count(*) FROM documents").fetchone() == (5,)
+        flow_run_id = c.execute("SELECT flow_run_id FROM runs").fetchone()
+    assert flow_run_id is not None and flow_run_id[0]  # the run was recorded by Prefect

@@ -4,12 +4,13 @@ rows and fail, by name, on deliberately broken ones."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
 
 from expectations.runner import CRITICAL, WARNING, load_suite_documents, validate_tables
-from flows.quality import validation_parameters
+from flows.quality import literal_alternation, validation_parameters
 from warehouse.schema import TABLES_BY_NAME
 
 ALIAS_ROWS = [
@@ -141,3 +142,37 @@ def test_mentions_must_point_at_known_entities_and_documents() -> None:
         "offsets_ordered",
         "surface_not_empty",
     }
+
+
+def _flat_alternation(words: list[str]) -> re.Pattern[str]:
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in ordered) + r")(?!\w)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Garabagh and Qarabağ are spellings; Qarabağlı is another word.",
+        "Shainoglu, Şahinoğlu, Shain, Shainogluu, Elhan-Shainoglu",
+        "ab abc abd abcd x xx",
+        "",
+        "Нагорный Карабах, Карабахе, Карабах.",
+    ],
+)
+def test_the_trie_regex_finds_what_the_flat_alternation_finds(text: str) -> None:
+    words = [
+        "Garabagh",
+        "Qarabağ",
+        "Shainoglu",
+        "Şahinoğlu",
+        "ab",
+        "abc",
+        "abd",
+        "x",
+        "Карабах",
+        "Нагорный Карабах",
+    ]
+    trie = re.compile(r"(?<!\w)" + literal_alternation(words) + r"(?!\w)")
+    flat = _flat_alternation(words)
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
+    assert all(trie.fullmatch(word) for word in words)

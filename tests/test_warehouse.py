@@ -10,7 +10,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse.loader import WarehousePaths, connect, load_run, migrate, recover_staging
+from warehouse.loader import (
+    WarehousePaths,
+    connect,
+    load_memory_limit,
+    load_run,
+    migrate,
+    recover_staging,
+)
 from warehouse.schema import (
     DOCUMENTS,
     ENTITIES,
@@ -113,28 +120,65 @@ def test_reloading_a_file_replaces_its_articles_and_is_idempotent(tmp_path: Path
     assert not paths.staging_for("r3").exists()
 
 
-def test_a_failing_load_rolls_back_everything(tmp_path: Path) -> None:
+def _stage_batch(paths: WarehousePaths, run_id: str, batch: int, path: str, doc_id: str) -> None:
+    part = f"part-{batch:05d}.parquet"
+    for table, rows in (
+        (FILES, [_file(path, run_id)]),
+        (DOCUMENTS, [_document(doc_id, path, run_id, f"text of {doc_id}")]),
+        (PARAGRAPHS, [_paragraph(doc_id, 0)]),
+    ):
+        folder = paths.staging_for(run_id) / table.name
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.arrow_schema), folder / part)
+
+
+def test_each_batch_commits_with_its_files_and_a_failing_batch_rolls_back(
+    tmp_path: Path,
+) -> None:
     paths = WarehousePaths(tmp_path)
-    _stage(paths, "r1", FILES.name, [_file("/a.txt", "r1")])
-    _stage(paths, "r1", DOCUMENTS.name, [_document("d1", "/a.txt", "r1", "one")])
-    _load(paths, "r1")
-    _stage(paths, "r2", FILES.name, [_file("/b.txt", "r2")])
-    _stage(paths, "r2", DOCUMENTS.name, [_document("d2", "/b.txt", "r2", "two")])
-    broken_run_row = pa.Table.from_pylist([{"run_id": "r2"}])  # no status: NOT NULL violated
+    _stage_batch(paths, "r1", 0, "/a.txt", "d1")
+    _stage_batch(paths, "r1", 1, "/b.txt", "d2")
+    # Batch 2 is broken: a document without its required text (NOT NULL).
+    _stage_batch(paths, "r1", 2, "/c.txt", "d3")
+    broken = paths.staging_for("r1") / DOCUMENTS.name / "part-00002.parquet"
+    pq.write_table(pa.Table.from_pylist([{"doc_id": "d3"}]), broken)
     with pytest.raises(duckdb.Error):
-        load_run(
-            paths,
-            "r2",
-            entities=ENTITIES.arrow_schema.empty_table(),
-            run_row=broken_run_row,
-            validations=VALIDATIONS.arrow_schema.empty_table(),
-        )
-    assert _count(paths, "documents") == 1
-    assert _count(paths, "files") == 1
-    assert _count(paths, "runs") == 1
-    # The next run finds the uncommitted staging folder and discards it.
+        _load(paths, "r1")
+    # Batches 0 and 1 are in, with their ledger rows; batch 2 left nothing, the run no row.
+    assert _count(paths, "documents") == 2
+    assert _count(paths, "files") == 2
+    assert _count(paths, "runs") == 0
+    # The next run finds batches 0 and 1 committed: published, the rest dropped.
+    assert recover_staging(paths) == ["r1"]
+    assert not paths.staging_for("r1").exists()
+    published = sorted(p.name for p in paths.published_for("r1", DOCUMENTS.name).iterdir())
+    assert published == ["part-00000.parquet", "part-00001.parquet"]
+
+
+def test_recovery_publishes_only_the_batches_a_killed_load_committed(tmp_path: Path) -> None:
+    paths = WarehousePaths(tmp_path)
+    _stage_batch(paths, "r1", 0, "/a.txt", "d1")
+    _load(paths, "r1")
+    # A second run staged two batches and was killed after committing the first, before
+    # moving its parts (the window between commit and publish).
+    _stage_batch(paths, "r2", 0, "/b.txt", "d2")
+    _stage_batch(paths, "r2", 1, "/c.txt", "d3")
+    with connect(paths) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        for table in (FILES, DOCUMENTS, PARAGRAPHS):
+            part = paths.staging_for("r2") / table.name / "part-00000.parquet"
+            connection.execute(
+                f"INSERT INTO {table.name} SELECT * FROM read_parquet(?)", [str(part)]
+            )
+        connection.execute("COMMIT")
     assert recover_staging(paths) == ["r2"]
-    assert not paths.staging_for("r2").exists()
+    assert [p.name for p in paths.published_for("r2", FILES.name).iterdir()] == [
+        "part-00000.parquet"
+    ]
+    assert not paths.staging.exists() or not any(paths.staging.iterdir())
+    with connect(paths, read_only=True) as connection:
+        ledger = connection.execute("SELECT path, run_id FROM files ORDER BY path").fetchall()
+    assert ledger == [("/a.txt", "r1"), ("/b.txt", "r2")]  # /c.txt is new to the next run
 
 
 def test_recovery_publishes_a_committed_run_left_in_staging(tmp_path: Path) -> None:
@@ -154,3 +198,20 @@ def test_table_reference_is_up_to_date() -> None:
     assert readme.read_text(encoding="utf-8") == describe_markdown(), (
         "regenerate with: .venv/bin/python -m warehouse.schema > warehouse/README.md"
     )
+
+
+@pytest.mark.parametrize("value", ["256MB", "1GB", "1.5GiB", "512 MB"])
+def test_the_load_memory_limit_takes_duckdb_sizes(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("NEWSETL_LOAD_MEMORY_LIMIT", value)
+    assert load_memory_limit() == value
+
+
+@pytest.mark.parametrize("value", ["lots", "256", "1GB'; DROP TABLE runs; --"])
+def test_a_bad_load_memory_limit_is_refused_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("NEWSETL_LOAD_MEMORY_LIMIT", value)
+    with pytest.raises(ValueError, match="NEWSETL_LOAD_MEMORY_LIMIT"):
+        load_memory_limit()

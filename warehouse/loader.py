@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ from warehouse.schema import (
 
 DATABASE_NAME = "news.duckdb"
 RUN_LOCK_NAME = ".newsetl-run.lock"
+#: What DuckDB may hold in memory while loading a run before it spills to disk.
+DEFAULT_LOAD_MEMORY_LIMIT = "256MB"
+#: Where DuckDB spills while loading (it removes its files when done).
+SPILL_DIR_NAME = ".duckdb-spill"
 
 
 class WarehouseBusy(RuntimeError):
@@ -215,8 +220,12 @@ def loaded_hashes(ledger: Mapping[str, LedgerEntry]) -> dict[str, str]:
     return first
 
 
-def _parquet_glob(folder: Path) -> str:
-    return str(folder / "*.parquet")
+def load_memory_limit() -> str:
+    """DuckDB's memory cap while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``, e.g. ``1GB``)."""
+    value = os.environ.get("NEWSETL_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT).strip()
+    if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+        raise ValueError(f"NEWSETL_LOAD_MEMORY_LIMIT must look like 256MB or 1GB, not {value!r}")
+    return value
 
 
 def load_run(
@@ -227,51 +236,36 @@ def load_run(
     run_row: pa.Table,
     validations: pa.Table,
 ) -> None:
-    """Apply a staged run in one transaction; the staging folder is published after commit."""
+    """Apply a staged run: batch by batch, then the run's own rows.
+
+    Each staged batch is one transaction together with its files' ledger rows, so DuckDB holds
+    one batch, not the run (a single transaction for a whole run grows with it: about 1 GB for
+    10,000 articles, and out of memory under any cap at a few tens of thousands). A run killed
+    during its load keeps the batches it committed: their files are then unchanged to the next
+    run, which redoes only the rest (``recover_staging``). The run's row, its validations, the
+    entities and the relearned outlet chrome come last, in one transaction.
+    """
     staging = paths.staging_for(run_id)
     with connect(paths) as connection:
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        # Capped, DuckDB spills to disk instead of growing with the batch; one thread keeps it
+        # from thrashing at the cap.
+        connection.execute(f"SET memory_limit = '{load_memory_limit()}'")
+        connection.execute("SET temp_directory = ?", [str(paths.root / SPILL_DIR_NAME)])
+        connection.execute("SET threads = 1")
+        with _transaction(connection):
             migrate(connection)
-            files_part = staging / FILES.name
-            if any(files_part.glob("*.parquet")):
-                connection.execute(
-                    "CREATE TEMP TABLE run_files AS SELECT * FROM read_parquet(?)",
-                    [_parquet_glob(files_part)],
-                )
-                # Every processed file loses its previous articles; the new ones come next.
-                connection.execute(
-                    "CREATE TEMP TABLE replaced_docs AS SELECT doc_id FROM documents "
-                    "WHERE source_path IN (SELECT path FROM run_files)"
-                )
-                for table in ARTICLE_TABLES:
-                    connection.execute(
-                        f"DELETE FROM {table.name} "
-                        "WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
-                    )
-                connection.execute("INSERT OR REPLACE INTO files SELECT * FROM run_files")
-                for table in ARTICLE_TABLES:
-                    part = staging / table.name
-                    if any(part.glob("*.parquet")):
-                        columns = ", ".join(f'"{c}"' for c in table.column_names)
-                        connection.execute(
-                            f"INSERT OR REPLACE INTO {table.name} ({columns}) "
-                            f"SELECT {columns} FROM read_parquet(?)",
-                            [_parquet_glob(part)],
-                        )
-                rejects_part = staging / REJECTS.name
-                if any(rejects_part.glob("*.parquet")):
-                    connection.execute(
-                        f"INSERT OR REPLACE INTO {REJECTS.name} SELECT * FROM read_parquet(?)",
-                        [_parquet_glob(rejects_part)],
-                    )
+        batches = staged_batches(staging)
+        for batch in batches:
+            with _transaction(connection):
+                _load_batch(connection, staging, batch)
+            _publish_batch(paths, run_id, batch)
+        with _transaction(connection):
+            if batches:
                 # What recurs across an outlet's pages, relearned from everything now loaded.
                 connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
                 connection.execute(
                     f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id]
                 )
-                connection.execute("DROP TABLE run_files")
-                connection.execute("DROP TABLE replaced_docs")
             connection.register("entities_in", entities)
             connection.execute(f"DELETE FROM {ENTITIES.name}")
             connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
@@ -281,49 +275,132 @@ def load_run(
             )
             connection.register("run_in", run_row)
             connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
     publish_staging(paths, run_id)
 
 
+@contextlib.contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def staged_batches(staging: Path) -> list[str]:
+    """The part names (``part-00003.parquet``) of a run's staged batches, in order.
+
+    Every batch stages a ``files`` part (a batch is a list of files), so its name is the batch's.
+    """
+    return sorted(part.name for part in (staging / FILES.name).glob("*.parquet"))
+
+
+def _load_batch(connection: duckdb.DuckDBPyConnection, staging: Path, batch: str) -> None:
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM read_parquet(?)",
+        [str(staging / FILES.name / batch)],
+    )
+    # Every file of the batch loses its previous articles; the new ones come next.
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE replaced_docs AS SELECT doc_id FROM documents "
+        "WHERE source_path IN (SELECT path FROM batch_files)"
+    )
+    for table in ARTICLE_TABLES:
+        connection.execute(
+            f"DELETE FROM {table.name} WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
+        )
+    connection.execute("INSERT OR REPLACE INTO files SELECT * FROM batch_files")
+    for table in (*ARTICLE_TABLES, REJECTS):
+        part = staging / table.name / batch
+        if part.exists():
+            columns = ", ".join(f'"{c}"' for c in table.column_names)
+            connection.execute(
+                f"INSERT OR REPLACE INTO {table.name} ({columns}) "
+                f"SELECT {columns} FROM read_parquet(?)",
+                [str(part)],
+            )
+    connection.execute("DROP TABLE batch_files")
+    connection.execute("DROP TABLE replaced_docs")
+
+
+def _publish_batch(paths: WarehousePaths, run_id: str, batch: str) -> None:
+    """Move one committed batch's parts to ``parquet/<table>/run_id=<id>/``."""
+    staging = paths.staging_for(run_id)
+    for table_dir in staging.iterdir():
+        part = table_dir / batch
+        if table_dir.is_dir() and part.exists():
+            target = paths.published_for(run_id, table_dir.name)
+            target.mkdir(parents=True, exist_ok=True)
+            part.replace(target / batch)
+
+
 def publish_staging(paths: WarehousePaths, run_id: str) -> None:
-    """Move a committed run's Parquet parts from staging to ``parquet/<table>/run_id=<id>/``."""
+    """Publish whatever a committed run still has in staging, then remove its staging folder."""
     staging = paths.staging_for(run_id)
     if not staging.exists():
         return
-    for table_dir in staging.iterdir():
-        if table_dir.is_dir() and any(table_dir.iterdir()):
-            target = paths.published_for(run_id, table_dir.name)
-            if target.exists():
-                shutil.rmtree(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            table_dir.replace(target)
+    batches = {part.name for part in staging.glob("*/*.parquet")}
+    for batch in sorted(batches):
+        _publish_batch(paths, run_id, batch)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _committed_batches(
+    connection: duckdb.DuckDBPyConnection, staging: Path, run_id: str
+) -> list[str]:
+    """The staged batches of an unfinished run that its load committed: their files' ledger
+    rows carry the run's id (a batch's files are written in the batch's transaction)."""
+    committed = []
+    for batch in staged_batches(staging):
+        paths_in_batch = [
+            row[0]
+            for row in connection.execute(
+                "SELECT path FROM read_parquet(?)", [str(staging / FILES.name / batch)]
+            ).fetchall()
+        ]
+        row = connection.execute(
+            "SELECT count(*) FROM files WHERE run_id = ? AND list_contains(?, path)",
+            [run_id, paths_in_batch],
+        ).fetchone()
+        if row is not None and row[0] > 0:
+            committed.append(batch)
+    return committed
 
 
 def recover_staging(paths: WarehousePaths) -> list[str]:
     """Finish or discard what a crashed run left in staging; returns the run ids discarded.
 
-    A staged run that committed (it has a ``runs`` row) is published; any other is dropped, so
-    the next run redoes its work from the ledger.
+    A staged run that finished (it has a ``runs`` row) is published. Of any other, the batches
+    its load committed are published and the rest is dropped, so the next run redoes that work
+    from the ledger.
     """
     # Half-written files of a killed run (reports, Parquet parts) are written as *.tmp first.
     for leftover in paths.root.glob("*/**/*.tmp"):
         leftover.unlink(missing_ok=True)
     if not paths.staging.exists():
         return []
-    committed: set[str] = set()
+    finished: set[str] = set()
+    partly_loaded: dict[str, list[str]] = {}
     if paths.database.exists():
         with connect(paths, read_only=True) as connection:
-            if RUNS.name in _table_names(connection):
-                committed = {r[0] for r in connection.execute("SELECT run_id FROM runs").fetchall()}
+            tables = _table_names(connection)
+            if RUNS.name in tables:
+                finished = {r[0] for r in connection.execute("SELECT run_id FROM runs").fetchall()}
+            if FILES.name in tables:
+                for run_dir in sorted(paths.staging.iterdir()):
+                    if run_dir.is_dir() and run_dir.name not in finished:
+                        partly_loaded[run_dir.name] = _committed_batches(
+                            connection, run_dir, run_dir.name
+                        )
     discarded = []
     for run_dir in sorted(paths.staging.iterdir()):
-        if run_dir.name in committed:
+        if run_dir.name in finished:
             publish_staging(paths, run_dir.name)
-        else:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            discarded.append(run_dir.name)
+            continue
+        for batch in partly_loaded.get(run_dir.name, []):
+            _publish_batch(paths, run_dir.name, batch)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        discarded.append(run_dir.name)
     return discarded

@@ -5,6 +5,10 @@ Usage::
     .venv/bin/python bench/names.py                      # everything, dev misses listed
     .venv/bin/python bench/names.py --show-heldout       # also list held-out misses
     .venv/bin/python bench/names.py --speed-rounds 20    # longer speed measurement
+    .venv/bin/python bench/names.py --speed bench/out/corpora/c1000 [--against OLD.py]
+        # names step on a generated corpus only; with --against, the same timing for another
+        # copy of transforms/names.py (say, the previous version) in the same process, and a
+        # check that both give identical mentions, normalized text and candidates
 
 Reports, from ``tests/data/name_variants.csv`` (real press/reference spellings, each in a
 sentence; ``split`` is ``dev`` or ``heldout`` by a hash of the spelling, fixed before any rule
@@ -21,12 +25,22 @@ was tuned):
   and the exact ones are listed for review;
 * speed: articles per CPU second for find_mentions + normalize_text + find_name_candidates on
   ``seeds/articles/*.txt`` (warm token cache, best of rounds), and the index build time.
+
+``--speed CORPUS_DIR`` times only the names step, called as ``process_article`` calls it, on
+every article of a corpus written by ``bench/make_corpus.py`` (``*.txt`` decoded as UTF-8 with
+replacement characters, each ``text`` of ``*.jsonl``): a first pass with cold caches, then the
+best of ``--speed-rounds`` warm passes. ``--against`` loads another copy of the module from a
+file and checks equivalence on the corpus, the sample articles, the variant sentences and the
+false-mention prose before timing both.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
+import json
+import random
 import re
 import sys
 import sysconfig
@@ -34,10 +48,14 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+
+from wordfreq import zipf_frequency
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import transforms.names as names_module  # noqa: E402
 from transforms.names import (  # noqa: E402
     AliasIndex,
     build_alias_index,
@@ -312,11 +330,145 @@ def speed(rows: list[dict[str, str]], rounds: int) -> None:
         )
 
 
+def corpus_texts(corpus: Path) -> list[str]:
+    """Article texts of a generated corpus, in file order (blank ones left out)."""
+    texts: list[str] = []
+    for path in sorted(corpus.rglob("*")):
+        if path.suffix == ".txt":
+            texts.append(path.read_bytes().decode("utf-8", errors="replace"))
+        elif path.suffix == ".jsonl":
+            for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    texts.append(line)
+                    continue
+                if isinstance(record, dict) and isinstance(record.get("text"), str):
+                    texts.append(record["text"])
+    return [text for text in texts if text.strip()]
+
+
+def load_module(path: Path, tag: str) -> ModuleType:
+    """A fresh copy of a names module (with its own caches), under its own name."""
+    spec = importlib.util.spec_from_file_location(f"names_{tag}_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def names_step(module: ModuleType, index: object, text: str) -> tuple[object, ...]:
+    """The names step as ``process_article`` runs it on the clean text."""
+    mentions = module.find_mentions(text, index)
+    normalized = module.normalize_text(text, mentions)
+    candidates = module.find_name_candidates(text, index, mentions)
+    return mentions, normalized, candidates
+
+
+# Separators around names: spaces, hyphens, initials' dots, glue (_ @ /), possessives, breaks.
+_SEPARATORS = (
+    *(" ", "  ", "   ", "-", " - ", "\u2013", ". ", ".", "\n", "\u00a0", "_", "@", "/"),
+    *("'s ", "'da ", ", ", " (", ") ", "\t", ""),
+)
+
+
+def edge_case_texts(rows: list[dict[str, str]], corpus: list[str], count: int = 4000) -> list[str]:
+    """Seeded random texts of aliases, their inflected/upper/lower-cased forms, initials, corpus
+    words and every kind of separator: the boundaries a change to the matcher could break."""
+    rng = random.Random(5)
+    aliases = [row["alias"] for row in rows]
+    words = [word for text in corpus[:200] for word in text.split()[:60]]
+    pieces: list[Callable[[], str]] = [
+        lambda: rng.choice(aliases),
+        lambda: rng.choice(aliases).upper(),
+        lambda: rng.choice(aliases).lower(),
+        lambda: rng.choice(aliases) + rng.choice(("da", "nın", "а", "ом", "ой", "s", "i", "ი")),
+        lambda: rng.choice("ABEHIKSVИСЛ") + rng.choice((".", ". ", "")),
+        lambda: rng.choice(words),
+        lambda: rng.choice(("iPhone", "eBay", "x", "I", "The", "However", "US", "corridor")),
+    ]
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(_SEPARATORS) if rng.random() < 0.3 else ""]
+        for _ in range(rng.randint(1, 12)):
+            parts.append(rng.choice(pieces)())
+            parts.append(rng.choice(_SEPARATORS))
+        texts.append("".join(parts))
+    return texts
+
+
+def check_equivalence(
+    ours: ModuleType, theirs: ModuleType, rows: list[dict[str, str]], corpus: list[str]
+) -> None:
+    """Both modules give equal mentions, normalized text and candidates; exits on a difference."""
+    our_index, their_index = ours.build_alias_index(rows), theirs.build_alias_index(rows)
+    samples = [path.read_text(encoding="utf-8") for path in sorted(ARTICLES.glob("*.txt"))]
+    sentences = [row["sentence"] for row in read_csv(VARIANTS)]
+    prose = [ENGLISH_NEWS, RUSSIAN_NEWS, package_prose()]
+    # Headlines and captions are matched on their own (transforms/article.py): first lines too.
+    lines = [text.strip().split("\n", 1)[0] for text in corpus]
+    groups = {
+        "composed edge-case texts": edge_case_texts(rows, corpus),
+        "corpus articles": corpus,
+        "corpus first lines": lines,
+        "sample articles": samples,
+        "variant sentences": sentences,
+        "prose texts": prose,
+    }
+    for name, texts in groups.items():
+        for text in texts:
+            if names_step(ours, our_index, text) != names_step(theirs, their_index, text):
+                raise SystemExit(f"DIFFERENT output ({name}) for text starting {text[:80]!r}")
+        print(f"  identical: {len(texts)} {name}")
+
+
+def corpus_speed(corpus_dir: Path, rounds: int, against: Path | None) -> None:
+    rows = read_csv(ALIASES)
+    texts = corpus_texts(corpus_dir)
+    size = sum(map(len, texts)) / max(1, len(texts))
+    current = Path(names_module.__file__ or "")
+    if against is not None:
+        print(f"equivalence with {against}:")
+        check_equivalence(load_module(current, "check"), load_module(against, "check"), rows, texts)
+    print(f"names step on {len(texts)} articles of {corpus_dir} ({size:,.0f} characters each)")
+    for language in ("en", "ru"):  # wordfreq loads its tables on first use: not part of either
+        zipf_frequency("warm", language)
+    # Fresh copies, so each first pass starts with cold caches.
+    modules = [("current", load_module(current, "speed"))]
+    if against is not None:
+        modules.append((f"against {against.name}", load_module(against, "speed")))
+    for name, module in modules:
+        index = module.build_alias_index(rows)
+
+        def run(module: ModuleType = module, index: object = index) -> None:
+            for text in texts:
+                names_step(module, index, text)
+
+        cold = best_cpu(run, 1)
+        warm = best_cpu(run, rounds)
+        print(
+            f"  {name}: first pass {len(texts) / cold:,.0f} articles/s "
+            f"({1000 * cold / len(texts):.2f} ms each); warm best of {rounds} "
+            f"{len(texts) / warm:,.0f} articles/s ({1000 * warm / len(texts):.2f} ms each)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show-heldout", action="store_true", help="also list held-out misses")
     parser.add_argument("--speed-rounds", type=int, default=10)
+    parser.add_argument(
+        "--speed", type=Path, metavar="CORPUS_DIR", help="only time the names step on a corpus"
+    )
+    parser.add_argument(
+        "--against", type=Path, metavar="NAMES_PY", help="with --speed: compare with this copy"
+    )
     args = parser.parse_args()
+    if args.speed is not None:
+        corpus_speed(args.speed, args.speed_rounds, args.against)
+        return
     alias_rows = read_csv(ALIASES)
     index = build_alias_index(alias_rows)
     print(

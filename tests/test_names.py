@@ -340,6 +340,38 @@ def test_speed_on_a_sample_article() -> None:
     assert per_article < 0.05  # ~1,150 words; a million articles must stay in hours
 
 
+# --- reading the text: only words that may start a name are looked at ---------------------
+
+WORD_BOUNDARIES = [
+    # (text, [(surface, entity)]): capitals inside a word, glued words, lower-case alias starts
+    ("xKarabakh and iPhone, eBaku and aShoigu.", []),
+    ("Karabakh_x, @Baku, Baku/ and en_Turan; but Turan.", [("Turan", "org_turan")]),
+    ("Путь через парламент Грузии и коридор.", [("парламент Грузии", "org_georgian_parliament")]),
+    ("Le corridor de Latchine est ouvert.", [("corridor de Latchine", "plc_lachin_corridor")]),
+    ("corridors de Latchine", [("Latchine", "plc_lachin")]),
+    ("He met E.", []),
+    ("Karabakh", [("Karabakh", "plc_karabakh")]),
+    (
+        "Nagorno -  Karabakh and Nagorno-Karabakh",  # a gap of two spaces and a hyphen splits
+        [("Karabakh", "plc_karabakh"), ("Nagorno-Karabakh", "plc_nagorno_karabakh")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WORD_BOUNDARIES)
+def test_word_boundaries(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.surface, m.entity_id) for m in find_mentions(text, INDEX)] == expected
+
+
+def test_longest_gap_inside_a_name_is_known() -> None:
+    # Fuzzy pairs are only tried where the next word starts at most _MAX_GAP characters on.
+    from transforms.names import _MAX_GAP, _NAME_GAP
+
+    alphabet = " \t\u00a0-\u2010\u2011\u2013.x"
+    gaps = ["".join(p) for n in range(1, 6) for p in itertools.product(alphabet, repeat=n)]
+    assert max(len(gap) for gap in gaps if _NAME_GAP.fullmatch(gap)) == _MAX_GAP
+
+
 # --- candidates -----------------------------------------------------------------------------
 
 
@@ -475,6 +507,23 @@ def test_normalising_twice_changes_nothing(text: str) -> None:
     once = normalize_text(text, find_mentions(text, INDEX))
     twice = normalize_text(once, find_mentions(once, INDEX))
     assert twice == once
+
+
+FRESH_INDEX = build_alias_index(ROWS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts_with_names)
+def test_remembered_answers_do_not_depend_on_earlier_texts(text: str) -> None:
+    # INDEX remembers per word (and word pair) what earlier texts found; an index with its
+    # memos emptied must find the same.
+    FRESH_INDEX.starts.words.clear()
+    FRESH_INDEX.search_memo.clear()
+    fresh = find_mentions(text, FRESH_INDEX)
+    fresh_candidates = find_name_candidates(text, FRESH_INDEX, fresh)
+    warm = find_mentions(text, INDEX)
+    assert warm == fresh
+    assert find_name_candidates(text, INDEX, warm) == fresh_candidates
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,11 +11,13 @@ spellings. Matching generalises beyond the table in four layers, tried in order 
 * ``fuzzy``          one or two capitalised tokens within a small edit distance of an alias key
                      (typos), guarded against ordinary words and demonyms.
 
-Everything is token based: the text is split once into word tokens, every token's keys are
-computed once (and cached across articles), and candidate spans are found by walking a token
-trie per layer with hash lookups. Work per article is therefore linear in its length; fuzzy
-matching only runs for capitalised tokens that missed, against a block of aliases that share
-the first key letter and roughly the length.
+Everything is token based: one regex scan finds the words that may start a name (capitalised
+ones, and lower-case alias starts), every word's keys and first trie steps are computed once
+(and remembered across articles), and candidate spans are found by walking a token trie per
+layer with hash lookups, reading a following word only where a name could continue into it.
+Work per article is therefore linear in its length; fuzzy matching only runs for capitalised
+tokens that missed, against a block of aliases that share the first key letter and roughly the
+length.
 
 Pure: no file I/O, no pipeline dependencies. See ``docs/names.md`` for the design notes.
 """
@@ -43,8 +45,6 @@ _KIND_RANK = {EXACT: 0, FOLDED: 1, TRANSLITERATED: 2, FUZZY: 3}
 
 # A token is a run of letters/digits; everything else separates tokens.
 _TOKEN = re.compile(r"[^\W_]+")
-# A token and the gap up to the next one, in one pass.
-_TOKEN_AND_GAP = re.compile(r"([^\W_]+)([\W_]*)")
 # What may stand between two tokens of one name: "Nagorno-Karabakh", "Nagorno Karabakh",
 # "News.Az". No line breaks: a name never spans a headline and the next line.
 _NAME_GAP = re.compile(r"[ \t\u00a0]{1,2}|[ \t\u00a0]?[-\u2010\u2011\u2013][ \t\u00a0]?|\.")
@@ -80,9 +80,18 @@ def fold(text: str) -> str:
 
     Cyrillic keeps its script (``й`` becomes ``и``): folding is about accents, not alphabets.
     """
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE).casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped.translate(_FOLD_TABLE))
+    lowered = text.translate(_FOLD_TABLE).casefold()
+    if lowered.isascii():  # most words: nothing to decompose or compose
+        return lowered.translate(_FOLD_TABLE)
+    return unicodedata.normalize("NFC", _strip_marks(lowered).translate(_FOLD_TABLE))
+
+
+def _strip_marks(text: str) -> str:
+    """``text`` decomposed (NFD) without its combining marks; ASCII text is already so."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 # --- transliteration key ------------------------------------------------------------------
@@ -126,6 +135,8 @@ _NON_LATIN = re.compile(r"[\u0400-\u04ff\u0531-\u058f\u10d0-\u10ff]")
 def _romanise(text: str) -> str:
     """Lower-cased ``text`` with Cyrillic, Armenian and Georgian letters romanised."""
     lowered = text.lower()
+    if lowered.isascii():  # the tables only map letters of other scripts
+        return lowered
     if "ու" in lowered:
         lowered = _ARMENIAN_U.sub("u", lowered)
     return lowered.translate(_CYRILLIC_TO_LATIN).translate(_OTHER_SCRIPTS_TO_LATIN)
@@ -165,8 +176,9 @@ def translit_key(token: str) -> str:
     ``Qarabağ``, ``Карабах`` → ``KArAbAK``. Over-merging is checked at index time: a key shared
     by two entities is dropped (see ``AliasIndex.ambiguous_keys``).
     """
-    text = _romanise(token).translate(_TURKIC_TO_DIGRAPH)
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+    text = _romanise(token)
+    if not text.isascii():
+        text = _strip_marks(text.translate(_TURKIC_TO_DIGRAPH))
     for cluster, replacement in _DIGRAPHS:
         text = text.replace(cluster, replacement)
     text = _NON_KEY.sub("", text.translate(_LETTER_CLASSES))
@@ -285,9 +297,10 @@ _MIN_STEM = 4
 
 def _first_letter(token: str) -> str:
     """First three letters as romanised, before sound classes: Шойгу → sho, Əliyev → ali."""
-    head = _romanise(token[:4]).translate(_TURKIC_TO_DIGRAPH)
-    stripped = [ch for ch in unicodedata.normalize("NFD", head) if not unicodedata.combining(ch)]
-    return "".join(stripped).replace("sch", "sh")[:3]  # German Sch- is Sh-: Schoigu
+    head = _romanise(token[:4])
+    if not head.isascii():
+        head = _strip_marks(head.translate(_TURKIC_TO_DIGRAPH))
+    return head.replace("sch", "sh")[:3]  # German Sch- is Sh-: Schoigu
 
 
 # Keys at least this long are distinctive enough that a different start is believable (Hojaly
@@ -445,6 +458,17 @@ class AliasIndex:
     search_memo: dict[tuple[str, str, int, int], object] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # What each word can start (first trie steps per layer), filled while matching, and the
+    # scan for the words that may start a mention.
+    starts: _StartCache = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        roots = (
+            (self.exact_trie, EXACT),
+            (self.folded_trie, FOLDED),
+            (self.translit_trie, TRANSLITERATED),
+        )
+        object.__setattr__(self, "starts", _StartCache(roots))
 
     def entity(self, entity_id: str) -> Entity:
         for entity in self.entities:
@@ -593,48 +617,79 @@ def build_alias_index(rows: Iterable[Mapping[str, str]]) -> AliasIndex:
 
 # --- finding mentions ---------------------------------------------------------------------
 
-
-class _Token:
-    """One word of the text. Plain slotted class: built for every word, so kept cheap."""
-
-    __slots__ = ("end", "gap", "keys", "start")
-
-    def __init__(self, start: int, end: int, keys: _TokenKeys, gap: str) -> None:
-        self.start = start
-        self.end = end
-        self.keys = keys
-        self.gap = gap  # the text up to the next token ("\n" after the last)
-
-    @property
-    def joins_next(self) -> bool:
-        """The gap to the next token may sit inside a name."""
-        return _joins_names(self.gap)
-
-    @property
-    def initial_gap(self) -> bool:
-        """The gap to the next token is the ". " after an initial."""
-        return _follows_initial(self.gap)
+# The text is not split into all its words: most words are lower case and cannot start a name.
+# One regex scan finds the words that may (see _StarterScan), and a word's neighbour is read
+# only when a match could continue into it. A word is a maximal run of [^\W_] (str.isalnum).
+_GLUE = frozenset("_@/")
+# The next word, when the gap to it may sit inside a name ("Nagorno-Karabakh", "Nagorno
+# Karabakh", "News.Az"; no line breaks) or is the ". " after an initial ("E. Shahinoglu"). The
+# gap before a word is all of it (gap characters are never word characters).
+_JOINED_WORD = re.compile(rf"(?:{_NAME_GAP.pattern})([^\W_]+)")
+_WORD_AFTER_INITIAL = re.compile(rf"(?:{_INITIAL_GAP.pattern})([^\W_]+)")
 
 
-@lru_cache(maxsize=4096)
-def _joins_names(gap: str) -> bool:
-    return bool(_NAME_GAP.fullmatch(gap))
+def _is_capitalised(first: str) -> bool:
+    # Georgian has no capitals: a Georgian-script word is treated as capitalised.
+    return first.isupper() or first.istitle() or bool(_GEORGIAN.match(first))
 
 
-@lru_cache(maxsize=4096)
-def _follows_initial(gap: str) -> bool:
-    return bool(_INITIAL_GAP.fullmatch(gap))
+def _char_ranges(chars: Iterable[str]) -> str:
+    """A regex character-class body for ``chars`` (consecutive code points as ranges)."""
+    points = sorted(ord(ch) for ch in chars)
+    ranges: list[tuple[int, int]] = []
+    for point in points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1] = (ranges[-1][0], point)
+        else:
+            ranges.append((point, point))
+    return "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+
+
+# Word characters that never make a word capitalised, among the scripts most text is in (Latin,
+# Greek, Cyrillic, Armenian; digits): a scan for words that may start a name skips them.
+_NEVER_CAPITAL = frozenset(
+    ch for ch in map(chr, range(0x590)) if ch.isalnum() and not _is_capitalised(ch)
+)
+
+
+class _StarterScan:
+    """Finds (as whole matches) every word that may start a mention: each capitalised word and
+    each word starting like a lower-case alias (``corridor``), plus some others — such as the
+    tail of ``iPhone``, which the caller drops because it does not start a word. Lower-case
+    alias starts are rare in a text, and looking for them slows the scan down, so they are
+    looked for only in texts that contain one."""
+
+    __slots__ = ("capitalised", "lower_starts", "with_lower")
+
+    def __init__(self, exact_starts: Iterable[str]) -> None:
+        self.capitalised = re.compile(rf"[^\W_{_char_ranges(_NEVER_CAPITAL)}][^\W_]*")
+        self.lower_starts = tuple(
+            sorted((key for key in exact_starts if key[0] in _NEVER_CAPITAL), key=len, reverse=True)
+        )
+        alternatives = "|".join(map(re.escape, self.lower_starts))
+        self.with_lower = (
+            re.compile(rf"{self.capitalised.pattern}|(?:{alternatives})[^\W_]*")
+            if alternatives
+            else self.capitalised
+        )
+
+    def pattern(self, text: str) -> re.Pattern[str]:
+        if any(start in text for start in self.lower_starts):
+            return self.with_lower
+        return self.capitalised
 
 
 @dataclass(frozen=True, slots=True)
 class _Match:
-    first: int  # token positions, inclusive
+    first: int  # start of its first word and end of its last word, in the text
     last: int
     entity: int
     match_kind: str
 
 
-_GLUE = frozenset({"_", "@", "/"})
 # Keys that match nothing: the empty string is never an alias key.
 _UNUSABLE = _TokenKeys(
     exact="",
@@ -647,26 +702,73 @@ _UNUSABLE = _TokenKeys(
     reading_first_letters=(),
 )
 
+# Bound on the per-word memos below (they are caches: clearing one only costs time).
+_WORD_MEMO_LIMIT = 200_000
+_PAIR_MEMO_LIMIT = 2_000  # per word: the words seen after it
+
+_Word = tuple[int, int]  # start and end of a word in the text
+_NOT_READ = (-1, -1)
+
+
+class _Text:
+    """A text as the matcher reads it: its starters (the words that may start a mention, found
+    once per index) and, when asked, the word joined to a given one."""
+
+    __slots__ = ("_joined", "_starters", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._joined: dict[int, _Word | None] = {}
+        self._starters: tuple[AliasIndex, list[tuple[int, int, _Start]]] | None = None
+
+    def glued(self, start: int, end: int) -> bool:
+        """The word is glued to "_", "@" or "/": part of an identifier, handle or URL (en_US)."""
+        text = self.text
+        return (start > 0 and text[start - 1] in _GLUE) or text[end : end + 1] in _GLUE
+
+    def keys(self, start: int, end: int) -> _TokenKeys:
+        return _UNUSABLE if self.glued(start, end) else _keys(self.text[start:end])
+
+    def joined(self, end: int) -> _Word | None:
+        """The word after the one ending at ``end``, if the gap to it may sit inside a name."""
+        found = self._joined.get(end, _NOT_READ)
+        if found is _NOT_READ:
+            match = _JOINED_WORD.match(self.text, end)
+            found = self._joined[end] = None if match is None else match.span(1)
+        return found
+
+    def after_initial(self, end: int) -> _Word | None:
+        """The word after the one ending at ``end``, if the gap to it is ". " (an initial's)."""
+        match = _WORD_AFTER_INITIAL.match(self.text, end)
+        return None if match is None else match.span(1)
+
+    def starters(self, index: AliasIndex) -> list[tuple[int, int, _Start]]:
+        """(start, end, what it starts) of the words that may start a mention under ``index``,
+        in order; remembered for the last index, so find_name_candidates reuses them."""
+        if self._starters is None or self._starters[0] is not index:
+            text = self.text
+            memo = index.starts.words
+            found: list[tuple[int, int, _Start]] = []
+            glue = _GLUE
+            for match in index.starts.scan.pattern(text).finditer(text):
+                start, end = match.span()
+                if start > 0:
+                    before = text[start - 1]
+                    if before.isalnum() or before in glue:
+                        continue  # inside a word, or glued
+                start_info = memo[match.group()]
+                if start_info is None or text[end : end + 1] in glue:
+                    continue
+                found.append((start, end, start_info))
+            self._starters = (index, found)
+        return self._starters[1]
+
 
 @lru_cache(maxsize=4)
-def _tokenize(text: str) -> tuple[_Token, ...]:
-    """Tokens of ``text``; the last few texts are remembered, so find_name_candidates reuses
-    the tokens find_mentions made for the same article."""
-    return tuple(_tokenize_uncached(text))
-
-
-def _tokenize_uncached(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    append = tokens.append
-    glue = _GLUE
-    for match in _TOKEN_AND_GAP.finditer(text):
-        word, gap = match.group(1, 2)
-        start = match.start()
-        # A token glued to "_", "@" or "/" is part of an identifier, handle or URL (en_US).
-        glued = (start > 0 and text[start - 1] in glue) or gap[:1] in glue
-        keys = _UNUSABLE if glued else _keys(word)
-        append(_Token(start, start + len(word), keys, gap or "\n"))
-    return tokens
+def _read(text: str) -> _Text:
+    """The last few texts are remembered, so find_name_candidates reuses what find_mentions
+    read of the same article."""
+    return _Text(text)
 
 
 def _layer_keys(keys: _TokenKeys, layer: str) -> tuple[str, ...]:
@@ -701,53 +803,211 @@ def _children(
     return list(steps.values())
 
 
-def _walk(tokens: Sequence[_Token], first: int, root: _TrieNode, layer: str) -> _Match | None:
-    """Longest alias of one layer starting at token ``first``."""
-    # Beyond exact spelling, only capitalised words can be names: "turn" is never Turan.
-    if layer != EXACT and not tokens[first].keys.capitalised:
-        return None
+_Steps = tuple[tuple[_TrieNode, bool, int], ...]
+# A trie match relative to its first word: (words after the first, entity, match kind).
+_Relative = tuple[int, int, str]
+_UNKNOWN: _Relative = (-1, -1, "")  # not computed yet
+_FUZZY_UNKNOWN = -2  # _Start.fuzzy_one before it is computed
+_NO_ALIAS = -1  # _Start.fuzzy_one when the word is no typo of an alias
+_NOT_CLOSE = (0.0, -1)  # _Start.closest_one of a word too short to be a candidate
+
+
+class _Start:
+    """What a word can start under one index, computed once per word.
+
+    ``layers``: its first trie steps, only for the layers with any (exact, folded, translit
+    order). ``deep``: a step leads on to a next word. ``alone``: the trie answer where the word
+    cannot lead on (then it depends on the word alone); ``known``: that answer once it is known
+    to be final everywhere (the word is not deep and no initial); ``pairs``: the answer by
+    next word, for walks that stopped there. ``span_part``: the word's part of a fuzzy or
+    candidate query (its first translit key), None when it is never read as a typo of a name
+    (lower case, all caps, a known non-name). ``fuzzy_one``/``closest_one``: its own fuzzy
+    match and closest alias."""
+
+    __slots__ = (
+        "alone",
+        "closest_one",
+        "deep",
+        "fuzzy_one",
+        "keys",
+        "known",
+        "layers",
+        "pairs",
+        "span_part",
+    )
+
+    def __init__(self, keys: _TokenKeys, layers: tuple[tuple[str, _Steps], ...]) -> None:
+        self.keys = keys
+        self.layers = layers
+        # Latin names inflect on their last word only: an inflected step leads nowhere.
+        self.deep = any(
+            child.children and (keys.non_latin or not stem_used)
+            for _, steps in layers
+            for child, stem_used, _ in steps
+        )
+        self.alone: _Relative | None = _UNKNOWN
+        self.known: _Relative | None = None
+        self.pairs: dict[str, _Relative | None] = {}
+        # All-caps tokens are acronyms or shouting; neither is a typo of a name.
+        fuzzable = keys.capitalised and not keys.exact.isupper() and keys.folded not in _NOT_NAMES
+        self.span_part = keys.translit[0] if fuzzable else None
+        self.fuzzy_one = _FUZZY_UNKNOWN
+        self.closest_one: tuple[float, int] | None = None
+
+
+class _StartCache:
+    """Per index: the starter scan and the word memo. A cache, not part of the index's value:
+    a pickled or copied index starts it afresh. Not a dict itself, so generic walkers of task
+    parameters (Prefect's) do not descend into a memo of many thousand words."""
+
+    __slots__ = ("roots", "scan", "words")
+
+    def __init__(self, roots: tuple[tuple[_TrieNode, str], ...]) -> None:
+        self.roots = roots
+        self.words = _StartMemo(roots)
+        self.scan = _StarterScan(roots[0][0].children)
+
+    def __reduce__(self) -> tuple[type[_StartCache], tuple[tuple[tuple[_TrieNode, str], ...]]]:
+        return (_StartCache, (self.roots,))
+
+
+class _StartMemo(dict[str, "_Start | None"]):
+    """Word → ``_Start``, or None for a word that cannot start a mention: most lower-case
+    words (a lower-case word can only start an alias written exactly so, ``Modern.az``; beyond
+    exact, a name must be capitalised, so "turn"/"putting"/"back" never match). Their keys are
+    never computed."""
+
+    __slots__ = ("roots",)
+
+    def __init__(self, roots: tuple[tuple[_TrieNode, str], ...]) -> None:
+        super().__init__()
+        self.roots = roots
+
+    def __missing__(self, word: str) -> _Start | None:
+        if len(self) >= _WORD_MEMO_LIMIT:
+            self.clear()
+        start = self[word] = self._start(word)
+        return start
+
+    def _start(self, word: str) -> _Start | None:
+        capitalised = _is_capitalised(word[0])
+        if not capitalised and word not in self.roots[0][0].children:
+            return None
+        keys = _keys(word)
+        layers = []
+        for root, layer in self.roots:
+            # Beyond exact spelling, only capitalised words can be names: "turn" is never Turan.
+            if layer != EXACT and not capitalised:
+                continue
+            steps = _children(root, keys, layer, False)
+            if steps:
+                layers.append((layer, tuple(steps)))
+        return _Start(keys, tuple(layers))
+
+
+def _walk(
+    text: _Text, first: _Word, first_keys: _TokenKeys, first_steps: _Steps, layer: str
+) -> tuple[_Match | None, bool]:
+    """Longest alias of one layer starting at word ``first`` (whose keys and steps from the
+    root are given), and whether a step from the next word could lead further still (if not,
+    the answer depends on these two words only)."""
     best: _Match | None = None
-    # Depth-first over (node, position, inflected so far); branching is tiny in practice.
-    pending: list[tuple[_TrieNode, int, bool, int]] = [(root, first, False, 0)]
+    beyond = False
+    first_start = first[0]
+    # Depth-first over (node, word, inflected so far); branching is tiny in practice. The
+    # root is None: its steps are already known.
+    pending: list[tuple[_TrieNode | None, int, int, bool, int]] = [
+        (None, first_start, first[1], False, 0)
+    ]
+    steps: Sequence[tuple[_TrieNode, bool, int]]
     while pending:
-        node, position, inflected_before, length_before = pending.pop()
-        token = tokens[position]
-        for child, stem_used, used_length in _children(node, token.keys, layer, position > first):
+        node, start, end, inflected_before, length_before = pending.pop()
+        if node is None:
+            keys, steps = first_keys, first_steps
+        else:
+            keys = text.keys(start, end)
+            steps = _children(node, keys, layer, start > first_start)
+        for child, stem_used, used_length in steps:
             inflected = inflected_before or stem_used
             key_length = length_before + used_length
             accepted = child.entity is not None and child.entity >= 0
             if accepted and layer == TRANSLITERATED:
                 accepted = _plausible_translit(
                     key_length,
-                    tokens[first].keys,
+                    first_keys,
                     child.first_letters,
-                    inflected and not token.keys.non_latin,
+                    inflected and not keys.non_latin,
                 )
             if accepted and child.entity is not None:
                 kind = FOLDED if inflected and layer == EXACT else layer
-                found = _Match(first, position, child.entity, kind)
+                found = _Match(first_start, end, child.entity, kind)
                 if best is None or found.last > best.last:
                     best = found
             # Latin names inflect on their last word only; Russian adjectives agree throughout.
-            if stem_used and not token.keys.non_latin:
+            if stem_used and not keys.non_latin:
                 continue
-            if token.joins_next and position + 1 < len(tokens) and child.children:
-                pending.append((child, position + 1, inflected, key_length))
-    return best
+            if child.children:
+                if start > first_start:
+                    beyond = True
+                following = text.joined(end)
+                if following is not None:
+                    pending.append((child, *following, inflected, key_length))
+    return best, beyond
 
 
-def _match_initialled(tokens: Sequence[_Token], first: int, index: AliasIndex) -> _Match | None:
+def _trie_match(text: _Text, start: int, end: int, start_info: _Start) -> _Match | None:
+    """The longest alias in the tries from the word [start, end); at equal length exact beats
+    folded beats transliterated. Remembered per word, or per word pair, where the context
+    cannot change it."""
+    following = text.joined(end) if start_info.deep else None
+    if following is not None:
+        next_word = None if text.glued(*following) else text.text[following[0] : following[1]]
+        known = _UNKNOWN if next_word is None else start_info.pairs.get(next_word, _UNKNOWN)
+        if known is not _UNKNOWN:
+            if known is None:
+                return None
+            return _Match(start, following[1] if known[0] else end, known[1], known[2])
+        best: _Match | None = None
+        context_free = next_word is not None
+        for layer, steps in start_info.layers:
+            found, beyond = _walk(text, (start, end), start_info.keys, steps, layer)
+            context_free = context_free and not beyond
+            if _better(found, best):
+                best = found
+        if context_free and next_word is not None and len(start_info.pairs) < _PAIR_MEMO_LIMIT:
+            start_info.pairs[next_word] = (
+                None if best is None else (int(best.last != end), best.entity, best.match_kind)
+            )
+        return best
+    # No walk can leave this word: the answer depends on the word alone.
+    if start_info.alone is _UNKNOWN:
+        alone: _Match | None = None
+        for layer, steps in start_info.layers:
+            found, _ = _walk(text, (start, end), start_info.keys, steps, layer)
+            if _better(found, alone):
+                alone = found
+        start_info.alone = None if alone is None else (0, alone.entity, alone.match_kind)
+    if start_info.alone is None:
+        return None
+    return _Match(start, end, start_info.alone[1], start_info.alone[2])
+
+
+def _match_initialled(
+    text: _Text, start: int, end: int, keys: _TokenKeys, index: AliasIndex
+) -> _Match | None:
     """``E. Shahinoglu``, ``V.V. Putin``: initials plus a known surname of a matching person."""
     letters: list[_TokenKeys] = []
-    position = first
-    while position < len(tokens) and tokens[position].keys.initial and len(letters) < 2:
-        if not tokens[position].initial_gap:
+    first = start
+    while keys.initial and len(letters) < 2:
+        following = text.after_initial(end)
+        if following is None:
             return None
-        letters.append(tokens[position].keys)
-        position += 1
-    if not letters or position >= len(tokens) or not tokens[position].keys.capitalised:
+        letters.append(keys)
+        start, end = following
+        keys = text.keys(start, end)
+    if not letters or not keys.capitalised:
         return None
-    surname = tokens[position].keys
+    surname = keys
     forms = [surname, *_inflection_stems(surname.exact)]
     initial_keys = {letters[0].folded, *(key[0] for key in letters[0].translit if key)}
     for form in forms:
@@ -755,7 +1015,7 @@ def _match_initialled(tokens: Sequence[_Token], first: int, index: AliasIndex) -
             for entity in index.surnames.get(key, ()):
                 if initial_keys & index.initials.get(entity, frozenset()):
                     # Never "exact": "E. Shahinoglu" is a pattern, not a listed spelling.
-                    return _Match(first, position, entity, FOLDED)
+                    return _Match(first, end, entity, FOLDED)
     return None
 
 
@@ -840,20 +1100,24 @@ def _search_fuzzy(
     return next(iter(best_entities)), best_distance
 
 
-def _fuzzy_span_key(tokens: Sequence[_Token], first: int, count: int) -> str | None:
-    """Translit key of ``count`` capitalised, joinable tokens from ``first``, or None."""
-    if first + count > len(tokens):
+_Starter = tuple[int, int, _Start]
+_MAX_GAP = 3  # the longest gap inside a name (" - ")
+
+
+def _pair_key(
+    text: _Text, end: int, start_info: _Start, next_starter: _Starter | None
+) -> str | None:
+    """Translit key of two capitalised, joinable words, the first ending at ``end`` (see
+    _Start.span_part). The second must be the next starter (``next_starter``)."""
+    if start_info.span_part is None or next_starter is None or next_starter[0] > end + _MAX_GAP:
         return None
-    parts = []
-    for position in range(first, first + count):
-        keys = tokens[position].keys
-        # All-caps tokens are acronyms or shouting; neither is a typo of a name.
-        if not keys.capitalised or keys.exact.isupper() or keys.folded in _NOT_NAMES:
-            return None
-        if position < first + count - 1 and not tokens[position].joins_next:
-            return None
-        parts.append(keys.translit[0])
-    return " ".join(parts)
+    second = next_starter[2].span_part
+    if second is None:
+        return None
+    following = text.joined(end)
+    if following is None or following[0] != next_starter[0]:
+        return None
+    return f"{start_info.span_part} {second}"
 
 
 @lru_cache(maxsize=50_000)
@@ -862,31 +1126,41 @@ def _common_word(folded: str) -> bool:
     return max(zipf_frequency(folded, "en"), zipf_frequency(folded, "ru")) >= _COMMON_ZIPF
 
 
-def _match_fuzzy(tokens: Sequence[_Token], first: int, index: AliasIndex) -> _Match | None:
-    for count in (2, 1):
-        query = _fuzzy_span_key(tokens, first, count)
-        if query is None:
-            continue
-        length = len(query.replace(" ", ""))
-        if length < _MIN_FUZZY_KEY and not (
-            count == 1
-            and length >= _MIN_SHORT_FUZZY_KEY
-            and not tokens[first].keys.non_latin
-            and not _common_word(tokens[first].keys.folded)
-        ):
-            continue
-        max_edits = 1 if len(query) < _LONG_FUZZY_KEY else 2
-        found = _best_fuzzy(
-            index,
-            query,
-            count,
-            max_edits,
-            tokens[first].keys.first_letter,
-            short=length < _MIN_FUZZY_KEY,
-        )
+def _fuzzy_entity(
+    index: AliasIndex, query: str, count: int, keys: _TokenKeys
+) -> tuple[int, int] | None:
+    """The fuzzy match of a span key of ``count`` words whose first word has ``keys``."""
+    length = len(query.replace(" ", ""))
+    if length < _MIN_FUZZY_KEY and not (
+        count == 1
+        and length >= _MIN_SHORT_FUZZY_KEY
+        and not keys.non_latin
+        and not _common_word(keys.folded)
+    ):
+        return None
+    max_edits = 1 if len(query) < _LONG_FUZZY_KEY else 2
+    return _best_fuzzy(
+        index, query, count, max_edits, keys.first_letter, short=length < _MIN_FUZZY_KEY
+    )
+
+
+def _match_fuzzy(
+    text: _Text, starter: _Starter, next_starter: _Starter | None, index: AliasIndex
+) -> _Match | None:
+    start, end, start_info = starter
+    pair = _pair_key(text, end, start_info, next_starter)
+    if pair is not None and next_starter is not None:
+        found = _fuzzy_entity(index, pair, 2, start_info.keys)
         if found is not None:
-            return _Match(first, first + count - 1, found[0], FUZZY)
-    return None
+            return _Match(start, next_starter[1], found[0], FUZZY)
+    # A single word's fuzzy match depends on the word alone: remembered on its _Start.
+    if start_info.fuzzy_one == _FUZZY_UNKNOWN:
+        single = start_info.span_part
+        found = None if single is None else _fuzzy_entity(index, single, 1, start_info.keys)
+        start_info.fuzzy_one = _NO_ALIAS if found is None else found[0]
+    if start_info.fuzzy_one == _NO_ALIAS:
+        return None
+    return _Match(start, end, start_info.fuzzy_one, FUZZY)
 
 
 def _better(candidate: _Match | None, incumbent: _Match | None) -> bool:
@@ -899,47 +1173,75 @@ def _better(candidate: _Match | None, incumbent: _Match | None) -> bool:
     return _KIND_RANK[candidate.match_kind] < _KIND_RANK[incumbent.match_kind]
 
 
-def _match_at(tokens: Sequence[_Token], first: int, index: AliasIndex) -> _Match | None:
+def _match_at(
+    text: _Text, starter: _Starter, next_starter: _Starter | None, index: AliasIndex
+) -> _Match | None:
+    start, end, start_info = starter
+    keys = start_info.keys
     best: _Match | None = None
-    if tokens[first].keys.initial:
-        best = _match_initialled(tokens, first, index)
-    for root, layer in (
-        (index.exact_trie, EXACT),
-        (index.folded_trie, FOLDED),
-        (index.translit_trie, TRANSLITERATED),
-    ):
-        found = _walk(tokens, first, root, layer)
+    if keys.initial:
+        best = _match_initialled(text, start, end, keys, index)
+    if start_info.layers:
+        found = _trie_match(text, start, end, start_info)
         if _better(found, best):
             best = found
-    if best is None and tokens[first].keys.capitalised:
-        best = _match_fuzzy(tokens, first, index)
+    if best is None and keys.capitalised:
+        best = _match_fuzzy(text, starter, next_starter, index)
     return best
 
 
 def find_mentions(text: str, index: AliasIndex) -> tuple[Mention, ...]:
     """Known entities in ``text``: leftmost-longest, non-overlapping, offsets into ``text``."""
-    tokens = _tokenize(text)
+    read = _read(text)
+    starters = read.starters(index)
+    last = len(starters) - 1
     mentions: list[Mention] = []
-    exact_starts = index.exact_trie.children
-    position = 0
-    while position < len(tokens):
-        keys = tokens[position].keys
-        # Fast path for most tokens: a lowercase word can only start an exactly written alias.
-        if not keys.capitalised and keys.exact not in exact_starts:
-            position += 1
+    free = 0  # where the last mention ended
+    for number, starter in enumerate(starters):
+        start, end, start_info = starter
+        if start < free:
             continue
-        match = _match_at(tokens, position, index)
+        known = start_info.known
+        if known is not None:  # a single-word name, whatever follows
+            entity = index.entities[known[1]]
+            mention = Mention(
+                entity.entity_id, entity.canonical, text[start:end], start, end, known[2]
+            )
+            mentions.append(mention)
+            free = end
+            continue
+        next_starter = starters[number + 1] if number < last else None
+        if (
+            not start_info.layers
+            and not start_info.keys.initial
+            and start_info.fuzzy_one == _NO_ALIAS
+            and (
+                start_info.span_part is None
+                or next_starter is None
+                or next_starter[2].span_part is None
+                or next_starter[0] > starter[1] + _MAX_GAP
+            )
+        ):
+            continue  # only a fuzzy pair could start here, and the next word cannot be in one
+        match = _match_at(read, starter, next_starter, index)
+        if (
+            not start_info.deep
+            and not start_info.keys.initial
+            and start_info.alone is not _UNKNOWN
+            and start_info.alone is not None
+        ):
+            # No walk leaves the word, no initial: the tries' answer for it alone is final.
+            start_info.known = start_info.alone
         if match is None:
-            position += 1
             continue
         entity = index.entities[match.entity]
-        start, end = tokens[match.first].start, tokens[match.last].end
+        begin, end = match.first, match.last
         mentions.append(
             Mention(
-                entity.entity_id, entity.canonical, text[start:end], start, end, match.match_kind
+                entity.entity_id, entity.canonical, text[begin:end], begin, end, match.match_kind
             )
         )
-        position = match.last + 1
+        free = end
     return tuple(mentions)
 
 
@@ -1012,37 +1314,48 @@ def find_name_candidates(
         # Mentions do not overlap each other: only the last one starting before ``end`` and
         # the one before it can overlap [start, end).
         at = bisect_left(covered_starts, end)
-        return any(covered[i][1] > start for i in range(max(0, at - 2), at))
+        return (at > 0 and covered[at - 1][1] > start) or (at > 1 and covered[at - 2][1] > start)
 
-    tokens = _tokenize(text)
+    read = _read(text)
+    starters = read.starters(index)
+    last = len(starters) - 1
     found: dict[str, NameCandidate] = {}
-    for first, token in enumerate(tokens):
-        keys = token.keys
-        # Cheap rejections first: most words are lower case.
-        if not keys.capitalised or keys.exact.isupper() or keys.folded in _NOT_NAMES:
+    # Only capitalised words that are not all caps or known non-names.
+    for number, (start, end, start_info) in enumerate(starters):
+        part = start_info.span_part
+        if part is None:
             continue
-        for count in (2, 1):
-            query = _fuzzy_span_key(tokens, first, count)
-            if query is None or len(query) - count + 1 < _MIN_CANDIDATE_KEY:
-                continue
-            start, end = token.start, tokens[first + count - 1].end
-            if is_covered(start, end):
-                continue
-            best_score, best_entity = _closest_alias(
-                index, query, tokens[first].keys.first_letter, count
+        next_starter = starters[number + 1] if number < last else None
+        pair = _pair_key(read, end, start_info, next_starter)
+        if pair is not None and next_starter is not None:
+            # A pair that resembles an alias explains its first word too.
+            pair_end = next_starter[1]
+            if len(pair) - 1 >= _MIN_CANDIDATE_KEY and not is_covered(start, pair_end):
+                score, entity_number = _closest_alias(index, pair, start_info.keys.first_letter, 2)
+                if entity_number >= 0 and score >= _CANDIDATE_MIN_SCORE:
+                    entity = index.entities[entity_number]
+                    _keep_candidate(found, text, start, pair_end, score, entity)
+                    continue
+        if start_info.closest_one is None:
+            # The word's own closest alias: a pure function of the word, so computed once.
+            start_info.closest_one = (
+                _closest_alias(index, part, start_info.keys.first_letter, 1)
+                if len(part) >= _MIN_CANDIDATE_KEY
+                else _NOT_CLOSE
             )
-            if best_entity < 0 or best_score < _CANDIDATE_MIN_SCORE:
-                continue
-            surface = text[start:end]
-            previous = found.get(surface)
-            if previous is None or previous.score < best_score:
-                entity = index.entities[best_entity]
-                found[surface] = NameCandidate(
-                    surface,
-                    entity.entity_id,
-                    entity.canonical,
-                    round(best_score, 3),
-                    _context(text, start, end),
-                )
-            break  # a pair that resembles an alias explains its first word too
+        score, entity_number = start_info.closest_one
+        if entity_number >= 0 and score >= _CANDIDATE_MIN_SCORE and not is_covered(start, end):
+            _keep_candidate(found, text, start, end, score, index.entities[entity_number])
     return tuple(found.values())
+
+
+def _keep_candidate(
+    found: dict[str, NameCandidate], text: str, start: int, end: int, score: float, entity: Entity
+) -> None:
+    """One candidate per distinct surface, best score kept."""
+    surface = text[start:end]
+    previous = found.get(surface)
+    if previous is None or previous.score < score:
+        found[surface] = NameCandidate(
+            surface, entity.entity_id, entity.canonical, round(score, 3), _context(text, start, end)
+        )

@@ -16,8 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.prefect_server import TemporaryPrefectServer
 from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
+from flows.startup import TemporaryPrefectServer, warm_up_language_models
 from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -83,9 +83,10 @@ def run(
         _fail(str(error), 3)
     if workers < 1:
         _fail("--workers must be at least 1")
-    # Prefect's temporary server boots in its own process while this one imports Prefect and
-    # Great Expectations (see flows/prefect_server.py): seconds off every run's start-up.
+    # Prefect's temporary server boots in its own process, and lingua builds its detectors,
+    # while this thread imports Prefect and Great Expectations (flows/startup.py).
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryPrefectServer()
+    warm_up = warm_up_language_models()
     parallel = workers > 1 or dask_address is not None
     try:
         with contextlib.ExitStack() as stack:
@@ -96,6 +97,7 @@ def run(
             from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
 
             prepare_validation()
+            warm_up.join()
             stack.enter_context(prefect_api(server))
             stack.enter_context(quiet_flow_run())
             flow_to_run = news_etl

@@ -14,7 +14,7 @@ from prefect.settings import (
 )
 from prefect.task_runners import TaskRunner
 
-from flows.prefect_server import TemporaryPrefectServer
+from flows.startup import TemporaryPrefectServer
 
 
 @contextlib.contextmanager
@@ -29,7 +29,7 @@ def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
     """Point Prefect, in this process and in worker processes it starts, at one API server.
 
     An API URL the user configured (environment or Prefect profile) is used as is, and
-    ``server`` (started early by the caller, see ``flows.prefect_server``) is stopped unused.
+    ``server`` (started early by the caller, see ``flows.startup``) is stopped unused.
     Otherwise ``server`` is waited for and used; without one, every Dask worker process would
     start its own temporary server (seconds each, and runs that cannot see each other).
     """

@@ -182,7 +182,7 @@ def _processes_in_session(session_id: int) -> list[str]:
 @pytest.mark.e2e
 def test_a_run_without_a_prefect_server_starts_its_own_and_stops_it(tmp_path: Path) -> None:
     # What `make run` does on a fresh machine: no PREFECT_API_URL, so `newsetl run` starts
-    # Prefect's temporary server early (flows/prefect_server.py) and must not leave it behind.
+    # Prefect's temporary server early (flows/startup.py) and must not leave it behind.
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
     process = subprocess.Popen(

@@ -1,0 +1,166 @@
+"""What ``newsetl run`` starts before its imports, so that it overlaps them on the other core.
+
+**Prefect's temporary API server.** Without ``PREFECT_API_URL`` Prefect starts a temporary
+server (a uvicorn subprocess serving ``prefect.server.api.server:create_app`` on SQLite under
+``PREFECT_HOME``) at the flow's first API call, and the run waits for it doing nothing: about
+5 s on a warm machine. Launching the same subprocess first lets it boot on the other core while
+this process imports Prefect and Great Expectations and builds its models, and spares this
+process the import of Prefect's server package (about 3 s and 80 MB), which it only needed for
+Prefect's launcher.
+
+The command and environment are Prefect 3.8's own (``SubprocessASGIServer._run_uvicorn_command``
+in ``prefect/server/api/server.py``; Prefect is pinned): the server runs in ephemeral mode, no
+UI, no background services.
+
+**The language detectors** (``warm_up_language_models``): lingua builds them in native code.
+
+Nothing here imports Prefect, Great Expectations or pandas.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+#: uvicorn's exit status when the port is taken (Prefect retries on another port too).
+_PORT_IN_USE = 3
+_POLL_SECONDS = 0.05
+
+
+class PrefectServerFailed(RuntimeError):
+    """The temporary server exited or did not answer in time."""
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _startup_timeout() -> float:
+    return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
+
+
+class TemporaryPrefectServer:
+    """One temporary Prefect API server for this process and the workers it starts."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process = self._launch()
+        atexit.register(self.stop)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        spec = importlib.util.find_spec("prefect")
+        assert spec is not None and spec.origin is not None, "prefect is not installed"
+        app_dir = Path(spec.origin).parent.parent
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(app_dir),
+            "--factory",
+            "prefect.server.api.server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "error",
+            "--lifespan",
+            "on",
+        ]
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        env.pop("PREFECT_API_URL", None)
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+
+    def wait_until_ready(self) -> str:
+        """Block until the server answers its health check; its API URL."""
+        deadline = time.monotonic() + _startup_timeout()
+        while time.monotonic() < deadline:
+            status = self.process.poll()
+            if status == _PORT_IN_USE:
+                self.port = _free_port()
+                self.process = self._launch()
+                continue
+            if status is not None:
+                raise PrefectServerFailed(f"Prefect's temporary server exited with code {status}")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return self.api_url
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(_POLL_SECONDS)
+        self.stop()
+        raise PrefectServerFailed(
+            f"Prefect's temporary server did not answer within {_startup_timeout():.0f} s "
+            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+#: One short and one long line per language newsetl expects: enough to make the language
+#: module build the lingua detectors a news batch needs (high accuracy below 60 characters,
+#: low accuracy above).
+_WARM_UP_LINES = (
+    "Leave a review",
+    "The foreign ministers met in Baku on Monday to discuss the peace treaty and the border.",
+    "Die Außenminister trafen sich am Montag in Baku, um über den Friedensvertrag zu sprechen.",
+    "Les ministres se sont réunis lundi à Bakou pour discuter du traité de paix.",
+    "Dışişleri bakanları pazartesi günü Bakü'de barış anlaşmasını görüştü.",
+    "Xarici işlər nazirləri bazar ertəsi Bakıda sülh müqaviləsini müzakirə ediblər.",
+    "Bakıda görüş",
+    "Министры иностранных дел встретились в Баку в понедельник, чтобы обсудить мирный договор.",
+    "Новости дня",
+    "Міністри закордонних справ зустрілися в Баку, щоб обговорити мирний договір і кордон.",
+    "Сыртқы істер министрлері дүйсенбіде Бакуде бейбіт келісімді талқылады.",
+    "Արտաքին գործերի նախարարները երկուշաբթի հանդիպեցին Բաքվում։",
+    "საგარეო საქმეთა მინისტრები ორშაბათს ბაქოში შეხვდნენ.",
+    "وزیران امور خارجه روز دوشنبه در باکو دیدار کردند تا درباره پیمان صلح گفتگو کنند.",
+)
+
+
+def warm_up_language_models() -> threading.Thread:
+    """Build the language detectors in a thread while the caller imports and starts up.
+
+    lingua loads its models in native code that mostly runs without the GIL, so on two cores
+    this overlaps a second or two of start-up that the first batch would otherwise wait for.
+    Results are unaffected: the detectors are the ones the first batch would build.
+    """
+
+    def build() -> None:
+        from transforms.language import detect_languages
+
+        detect_languages(_WARM_UP_LINES, remember=False)
+
+    thread = threading.Thread(target=build, name="newsetl-warm-up", daemon=True)
+    thread.start()
+    return thread

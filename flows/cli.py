@@ -90,8 +90,6 @@ def run(
     parallel = workers > 1 or dask_address is not None
     try:
         with contextlib.ExitStack() as stack:
-            if server is not None:
-                stack.callback(server.stop)
             from expectations.runner import prepare_validation
             from flows.news_etl import news_etl
             from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run

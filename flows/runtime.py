@@ -31,7 +31,9 @@ def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
     An API URL the user configured (environment or Prefect profile) is used as is, and
     ``server`` (started early by the caller, see ``flows.startup``) is stopped unused.
     Otherwise ``server`` is waited for and used; without one, every Dask worker process would
-    start its own temporary server (seconds each, and runs that cannot see each other).
+    start its own temporary server (seconds each, and runs that cannot see each other). It is
+    stopped at exit, after Prefect has sent its pending events and logs: stopped here, those
+    would wait on a dead server (1.5 s at the end of every run).
     """
     configured = PREFECT_API_URL.value()
     if configured or server is None:
@@ -46,7 +48,6 @@ def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
             yield
     finally:
         os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
 
 
 def dask_task_runner(workers: int, address: str | None) -> TaskRunner[Any]:

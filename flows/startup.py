@@ -57,6 +57,8 @@ class TemporaryPrefectServer:
     def __init__(self) -> None:
         self.port = _free_port()
         self.process = self._launch()
+        # Registered before Prefect is imported, so it runs after Prefect's own exit handlers
+        # (atexit is last in, first out) and the server outlives their final API calls.
         atexit.register(self.stop)
 
     @property

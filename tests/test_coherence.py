@@ -392,3 +392,25 @@ def test_never_raises_and_is_deterministic(paragraphs: list[str], language: str)
 @given(st.text(max_size=2000))
 def test_any_single_paragraph(text: str) -> None:
     assert isinstance(assess_coherence([text]), CoherenceReport)
+
+
+def test_remembered_paragraphs_give_the_same_report() -> None:
+    from transforms import coherence
+
+    body = [
+        "Secondly, the talks went on. The ministers met on Nov.",
+        "10, 2020, the parties pledged to keep the ceasefire,",
+        "First, they agreed on a date.",
+    ]
+    long_paragraph = "The talks went on for hours and nobody left the room. " * 60  # not cached
+    assert len(long_paragraph) > coherence._REMEMBERED_MAX_CHARS
+    coherence._sentences.cache_clear()
+    first = assess_coherence([*body, long_paragraph])
+    again = assess_coherence([*body, long_paragraph])  # the short paragraphs from the cache
+    assert coherence._sentences.cache_info().hits >= len(body)
+    assert first == again
+    assert first.scrambled
+    for paragraph in [*body, long_paragraph]:
+        assert coherence._sentences.__wrapped__(paragraph) == tuple(
+            (s.text, s.start, s.cut_by) for s in coherence._split(paragraph, 0)
+        )

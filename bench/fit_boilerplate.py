@@ -15,7 +15,7 @@ Procedure (see docs/boilerplate.md):
 2. Line labels: a line containing a ``keep`` passage is 1, one containing a ``drop`` passage is
    0 (whitespace collapsed); lines with both, lines without a passage and lines whose verdict
    is forced (cue, outlet chrome, language switch, title, duplicate) are not trained on.
-3. Stage 1 (``_MODEL.line``): L2-regularised logistic regression on ``_line_features``.
+3. Stage 1 (``_MODEL.line``): L2-regularised (3e-4) logistic regression on ``_line_features``.
 4. Stage 2 (``_MODEL.context``): logistic regression on ``_context_features``, computed from
    *out-of-fold* stage-1 scores (inner k-fold over the training pages; stacking), so stage 2
    learns how much to trust stage-1 scores it has not been fitted on.
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("path", type=Path, help="benchmark JSONL ({id,text,keep,drop} rows)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--inner-folds", type=int, default=5, help="folds for stacking")
-    parser.add_argument("--l2", type=float, default=1e-3, help="L2 penalty (bias excluded)")
+    parser.add_argument("--l2", type=float, default=3e-4, help="L2 penalty (bias excluded)")
     parser.add_argument("--no-final", action="store_true", help="skip the all-rows fit")
     args = parser.parse_args(argv)
 

@@ -34,18 +34,20 @@ UNKNOWN = LanguageGuess(UNDETERMINED, 0.0)
 # Pinned scores: CI fails when a change makes them drop. Raise them when the cleaner improves.
 GOLDEN_PHRASE_F1_FLOOR = 1.0
 DEV_SUBSET_EVERY = 30  # rows 0, 30, 60, ... of the development set (33 pages)
-DEV_SUBSET_F1_FLOOR = 0.89  # measured 0.894 (two-stage model, bench/fit_boilerplate.py)
+DEV_SUBSET_F1_FLOOR = 0.91  # measured 0.920 (two-stage model with the issue-#4 features)
 
 # Pinned outputs: sha256 of what the module computed *before* the speed work (feature
 # extraction through packed rows, cached line facts, vectorised page passes), recomputed with
 # the original module. Speed changes must not move them; a deliberate change of behaviour
 # (new features, refitted weights, new cues) updates them in the same commit. The feature
 # digests are of the float64 bytes: bit-identical, so a numpy/libm with different rounding in
-# log1p/exp would also show up here.
+# log1p/exp would also show up here. Last updated for issue #4 (reader/call-to-action, indent
+# block, region-size, relative-score and second-order context features, refitted weights): the
+# golden outputs did not move, the features and the dev-subset outputs did.
 GOLDEN_OUTPUT_SHA256 = "db146572c1f40081aceb41e415cbac945ce864ef1a0719fea2f1fb577368a7d9"
-GOLDEN_FEATURES_SHA256 = "e6a882f00ab872652d9608e2eb4ad001ed5ca390b8519e098ac7f2045378e325"
-DEV_SUBSET_OUTPUT_SHA256 = "19b55893f28600a5369ab89cc82b7bdb3a26c0ffab1597ac1d27e4fa91e138fe"
-DEV_SUBSET_FEATURES_SHA256 = "ff3e4c80a9ff4db8867cfc56d7326e43a89d98f1f50ac10127391eb782bd4ced"
+GOLDEN_FEATURES_SHA256 = "ca9780a6b80e354c840a0e50300e906e25db2654b84004b6e5dc15ea5b7f6f05"
+DEV_SUBSET_OUTPUT_SHA256 = "3bb7014bd01c6a06a6866123a5bf341a8d4ff775fcdb822b444c05b0cab06287"
+DEV_SUBSET_FEATURES_SHA256 = "6a00e1be367b61d76828ab7a748c3d1d51f589578fe1ad1514c1b440da740cac"
 
 
 def no_detection(texts: Sequence[str]) -> list[LanguageGuess]:
@@ -366,8 +368,9 @@ def test_end_mark_trimmed_in_body() -> None:
 # Properties
 # --------------------------------------------------------------------------------------------
 
+# One line as str.splitlines() sees it: no \n or \r, nor \x1c-\x1e, \x85, \u2028 ...
 _LINE_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=120).filter(
-    lambda s: "\n" not in s and "\r" not in s
+    lambda s: len(s.splitlines()) <= 1
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import pickle
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -558,3 +559,16 @@ def test_variant_recall_and_no_contested_merge() -> None:
     dev, heldout = (sum(r) / len(r) for r in (results["dev"], results["heldout"]))
     # Floors a little under the figures in docs/names.md: a regression guard, not a target.
     assert dev >= 0.98 and heldout >= 0.97, (dev, heldout)
+
+
+def test_indexes_unpickled_in_one_process_share_what_they_learned() -> None:
+    # Dask ships the reference data with every batch: each unpickled copy of one index must
+    # reuse the word memo of the copies before it, and find exactly what the original finds.
+    text = "Elhan Shainoglu told Turan that Garabagh talks in Bakı resumed; Şoyqu disagreed."
+    first = pickle.loads(pickle.dumps(FRESH_INDEX))
+    assert find_mentions(text, first) == find_mentions(text, FRESH_INDEX)
+    second = pickle.loads(pickle.dumps(FRESH_INDEX))
+    assert second.starts is first.starts and len(second.starts.words) > 0
+    assert find_mentions(text, second) == find_mentions(text, FRESH_INDEX)
+    other = pickle.loads(pickle.dumps(build_alias_index(ROWS)))
+    assert other.starts is not first.starts

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -856,19 +857,38 @@ class _Start:
 
 
 class _StartCache:
-    """Per index: the starter scan and the word memo. A cache, not part of the index's value:
-    a pickled or copied index starts it afresh. Not a dict itself, so generic walkers of task
-    parameters (Prefect's) do not descend into a memo of many thousand words."""
+    """Per index: the starter scan and the word memo. A cache, not part of the index's value.
+    Not a dict itself, so generic walkers of task parameters (Prefect's) do not descend into a
+    memo of many thousand words.
 
-    __slots__ = ("roots", "scan", "words")
+    A pickled index (Dask ships the reference data with every batch) does not carry the memo;
+    unpickled in a worker process, it shares the memo earlier batches of the same index built
+    there (``_shared_start_cache``), instead of relearning every word batch after batch.
+    """
 
-    def __init__(self, roots: tuple[tuple[_TrieNode, str], ...]) -> None:
+    __slots__ = ("roots", "scan", "token", "words")
+
+    def __init__(self, roots: tuple[tuple[_TrieNode, str], ...], token: str = "") -> None:
         self.roots = roots
+        self.token = token or uuid.uuid4().hex
         self.words = _StartMemo(roots)
         self.scan = _StarterScan(roots[0][0].children)
 
-    def __reduce__(self) -> tuple[type[_StartCache], tuple[tuple[tuple[_TrieNode, str], ...]]]:
-        return (_StartCache, (self.roots,))
+    def __reduce__(
+        self,
+    ) -> tuple[Callable[..., _StartCache], tuple[str, tuple[tuple[_TrieNode, str], ...]]]:
+        return (_shared_start_cache, (self.token, self.roots))
+
+
+#: Start caches of unpickled indexes in this process, by the token of the index they came from.
+_SHARED_START_CACHES: dict[str, _StartCache] = {}
+
+
+def _shared_start_cache(token: str, roots: tuple[tuple[_TrieNode, str], ...]) -> _StartCache:
+    cache = _SHARED_START_CACHES.get(token)
+    if cache is None:
+        cache = _SHARED_START_CACHES[token] = _StartCache(roots, token)
+    return cache
 
 
 class _StartMemo(dict[str, "_Start | None"]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import json
 import os
 import sys
@@ -242,4 +243,10 @@ def names_review(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Python's last garbage collections at exit walk the whole heap (Great Expectations,
+        # Prefect, pandas, the models): 1.5-2 s after a run. Frozen objects are skipped; the
+        # process is ending, and exit handlers (Prefect's, the temporary server's) still run.
+        gc.freeze()

@@ -354,15 +354,10 @@ def _committed_batches(
     rows carry the run's id (a batch's files are written in the batch's transaction)."""
     committed = []
     for batch in staged_batches(staging):
-        paths_in_batch = [
-            row[0]
-            for row in connection.execute(
-                "SELECT path FROM read_parquet(?)", [str(staging / FILES.name / batch)]
-            ).fetchall()
-        ]
         row = connection.execute(
-            "SELECT count(*) FROM files WHERE run_id = ? AND list_contains(?, path)",
-            [run_id, paths_in_batch],
+            "SELECT count(*) FROM files WHERE run_id = ? "
+            "AND path IN (SELECT path FROM read_parquet(?))",
+            [run_id, str(staging / FILES.name / batch)],
         ).fetchone()
         if row is not None and row[0] > 0:
             committed.append(batch)

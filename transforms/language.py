@@ -262,12 +262,10 @@ def _lexicon_words(text: str) -> list[str]:
 #: Per candidate set: (language, word table, log frequency of an unseen word) of each, or
 #: None when a candidate has no list at all.
 _LexiconPlan = tuple[tuple[str, dict[str, float], float], ...] | None
-_LEXICON_PLANS: dict[tuple[str, ...], _LexiconPlan] = {}
 
 
+@cache
 def _lexicon_plan(candidates: tuple[str, ...]) -> _LexiconPlan:
-    if candidates in _LEXICON_PLANS:
-        return _LEXICON_PLANS[candidates]
     tables: list[tuple[str, dict[str, float], float]] = []
     for lang in candidates:
         if lang in _LEXICON_LANGUAGES:
@@ -275,16 +273,13 @@ def _lexicon_plan(candidates: tuple[str, ...]) -> _LexiconPlan:
         elif lang in _LEXICON_PROXY:
             source, unseen = _LEXICON_PROXY[lang], _LEXICON_PROXY_UNSEEN
         else:
-            _LEXICON_PLANS[candidates] = None
             return None
         table = _LEXICON_TABLES.get(source)
         if table is None:
             with _lexicon_lock:
                 table = _LEXICON_TABLES.setdefault(source, _lexicon_table(source))
         tables.append((lang, table, unseen))
-    plan = tuple(tables)
-    _LEXICON_PLANS[candidates] = plan
-    return plan
+    return tuple(tables)
 
 
 def _lexicon_scores(words: Sequence[str], candidates: Sequence[str]) -> dict[str, float] | None:

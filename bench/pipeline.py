@@ -505,6 +505,18 @@ def corpus_raw_articles(folder: Path) -> list[Any]:
     return raws
 
 
+def profile_listing(
+    profiler: cProfile.Profile, path: Path, top: int, orders: tuple[str, ...]
+) -> str:
+    """Save ``profiler``'s stats to ``path``; its ``top`` lines in each sort order, as text."""
+    profiler.dump_stats(str(path))
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(path), stream=buffer)
+    for order in orders:
+        stats.sort_stats(order).print_stats(top)
+    return buffer.getvalue()
+
+
 def profile_transforms(n: int, out: Path, top: int = 15) -> str:
     """cProfile of ``process_articles`` over the articles of the first files of corpus N."""
     import datetime as dt
@@ -534,18 +546,14 @@ def profile_transforms(n: int, out: Path, top: int = 15) -> str:
     processed = process_articles(raws, context)
     profiler.disable()
     wall = time.perf_counter() - started
-    path = out / "profile.out"
-    profiler.dump_stats(str(path))
-    buffer = io.StringIO()
-    stats = pstats.Stats(str(path), stream=buffer)
-    stats.sort_stats("cumulative").print_stats(top)
+    listing = profile_listing(profiler, out / "profile.out", top, ("cumulative",))
     stage_seconds = processed.stage_seconds
     header = (
         f"process_articles over {len(raws)} articles of {corpus} under cProfile: "
         f"{wall:.1f} s wall ({len(raws) / wall:.1f} articles/s), load {load}; "
         f"stage seconds {json.dumps({k: round(v, 2) for k, v in stage_seconds.items()})}\n"
     )
-    text = header + buffer.getvalue()
+    text = header + listing
     (out / "profile-top.txt").write_text(text)
     return text
 
@@ -569,16 +577,11 @@ def profile_flow(n: int, out: Path, top: int = 30) -> str:
         summary = news_etl(raw_dir=str(corpus), warehouse_dir=str(warehouse))
     profiler.disable()
     wall = time.perf_counter() - started
-    path = out / "profile-flow.out"
-    profiler.dump_stats(str(path))
-    buffer = io.StringIO()
-    stats = pstats.Stats(str(path), stream=buffer)
-    stats.sort_stats("cumulative").print_stats(top)
-    stats.sort_stats("tottime").print_stats(top)
+    listing = profile_listing(profiler, out / "profile-flow.out", top, ("cumulative", "tottime"))
     text = (
         f"news_etl on {corpus} under cProfile: {wall:.1f} s wall, load {load}; "
         f"{json.dumps({k: v for k, v in summary.counts.items() if k.startswith('seconds_')})}\n"
-        + buffer.getvalue()
+        + listing
     )
     (out / "profile-flow.txt").write_text(text)
     return text

@@ -16,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -80,6 +80,24 @@ class BatchResult:
     files: tuple[dict[str, Any], ...]
     rejects: tuple[dict[str, Any], ...]
     counts: Counter[str]
+
+
+_Value = TypeVar("_Value")
+
+
+class Sealed(Generic[_Value]):
+    """A task parameter Prefect neither walks nor unwraps, for tasks submitted to Dask.
+
+    Prefect walks lists, tuples, dicts, dataclasses and pydantic models in every parameter when
+    a task is submitted; ``quote()`` stops that in this process, but prefect-dask hands the
+    worker a bare tuple instead. A plain object is neither walked nor unwrapped: it pickles to
+    the worker as it is, and the task reads ``.value``.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: _Value) -> None:
+        self.value = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +346,8 @@ def stage_batch(
 
 @task(cache_policy=NO_CACHE)
 def process_batch(
-    reads: Sequence[FileRead],
-    reference: ReferenceData,
+    reads: Sealed[list[FileRead]],
+    reference: Sealed[ReferenceData],
     today: dt.date,
     run_id: str,
     suites_dir: Path,
@@ -339,11 +357,11 @@ def process_batch(
     """Transform, validate and stage one batch in one task: how batches run on Dask workers.
 
     As three tasks, Prefect resolves each batch's articles as the next task's parameter on the
-    worker and walks every one of them (quote() and opaque() do not survive prefect-dask's
-    hand-over): that doubled the CPU per article. Here they never leave the task.
+    worker and walks every one of them: that doubled the CPU per article. Here they never leave
+    the task, and the batch's files and the reference data travel sealed (see ``Sealed``).
     """
-    transformed = transform_batch.fn(reads, reference, today, run_id)
-    checked = validate_batch.fn(transformed, reference, today, run_id, suites_dir)
+    transformed = transform_batch.fn(reads.value, reference.value, today, run_id)
+    checked = validate_batch.fn(transformed, reference.value, today, run_id, suites_dir)
     return stage_batch.fn(checked, paths, run_id, batch_number)
 
 
@@ -472,9 +490,9 @@ def _flow_run_id() -> str | None:
 
 
 def as_is(value: Any) -> Any:
-    """Pass ``value`` to a task without Prefect walking every object inside it (looking for
-    futures to resolve): on a batch of articles, or the alias index, that walk cost more than
-    the transforms themselves."""
+    """Pass ``value`` to a task run in this process without Prefect walking every object inside
+    it (looking for futures to resolve): on a batch of articles, or the alias index, that walk
+    cost more than the transforms themselves."""
     return quote(value)
 
 
@@ -530,7 +548,7 @@ def _run(
     # Transform, validate and stage, batch by batch: memory holds one batch per worker.
     staged: list[StagedBatch] = []
     in_flight: deque[PrefectFuture[StagedBatch]] = deque()
-    quoted_reference = as_is(reference)
+    quoted_reference, sealed_reference = as_is(reference), Sealed(reference)
     for number, batch in enumerate(_batches(to_process, batch_size)):
         reads = mark_duplicates(
             read_files(as_is(batch), as_is(manifest), settings.max_file_bytes), seen_hashes
@@ -544,7 +562,7 @@ def _run(
             staged.append(stage_batch(as_is(checked), paths, run_id, number))
         else:
             future = process_batch.submit(
-                reads, reference, today, run_id, settings.suites_dir, paths, number
+                Sealed(reads), sealed_reference, today, run_id, settings.suites_dir, paths, number
             )
             in_flight.append(future)
             while len(in_flight) > 2 * parallelism:
@@ -556,14 +574,14 @@ def _run(
 
     if not staged:  # nothing new: the suites still run, on empty tables
         nothing = BatchResult((), (), (), Counter())
-        checked = validate_batch(nothing, reference, today, run_id, settings.suites_dir)
+        checked = validate_batch(nothing, quoted_reference, today, run_id, settings.suites_dir)
         staged.append(StagedBatch(checked.report, Counter()))
 
     # The run's verdict: every batch's report, and the entities of seeds/aliases.csv.
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
     reports = [b.report for b in staged]
-    reports.append(validate_entities(entities, reference, today, settings.suites_dir))
+    reports.append(validate_entities(entities, quoted_reference, today, settings.suites_dir))
     report = merge_reports(reports)
     for batch_outcome in staged:
         counts.update(batch_outcome.counts)
@@ -581,7 +599,7 @@ def _run(
         message = "not loaded: critical expectations failed: " + ", ".join(critical)
         logger.error(message)
     else:
-        load_warehouse(paths, run_id, entities, run_row, report)
+        load_warehouse(paths, run_id, entities, run_row, as_is(report))
         message = (
             f"loaded {counts['articles_loaded']} articles from {counts['files_processed']} files"
         )
@@ -589,7 +607,7 @@ def _run(
     clock.lap("load")
 
     # Report.
-    written = publish_report(paths, run_row, report, counts, not critical)
+    written = publish_report(paths, run_row, as_is(report), counts, not critical)
     clock.lap("report")
     return RunSummary(
         run_id=run_id,

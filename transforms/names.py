@@ -34,8 +34,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
 
+from transforms.common_words import is_common_word
 from transforms.records import Mention, NameCandidate
 
 ENTITY_TYPES = frozenset({"person", "place", "organisation"})
@@ -59,9 +59,8 @@ _MIN_TRANSLIT_KEY = 4
 _MIN_FUZZY_KEY = 8  # "Martini" is one edit from Martuni, "Perkov" from Peskov
 _LONG_FUZZY_KEY = 12
 # Shorter single words (Tbilsi, Erivan, Gumri) are fuzzed too, one edit at most, when they are
-# not ordinary words: wordfreq's Zipf frequency below this in English and in Russian.
+# not ordinary words (transforms.common_words: rare in English and in Russian text).
 _MIN_SHORT_FUZZY_KEY = 5
-_COMMON_ZIPF = 2.5
 # Candidates (for the review queue) are looser than fuzzy mentions.
 _MIN_CANDIDATE_KEY = 5
 _CANDIDATE_MIN_SCORE = 0.8
@@ -1140,12 +1139,6 @@ def _pair_key(
     return f"{start_info.span_part} {second}"
 
 
-@lru_cache(maxsize=50_000)
-def _common_word(folded: str) -> bool:
-    """An ordinary English or Russian word (or a common first name): never fuzzed when short."""
-    return max(zipf_frequency(folded, "en"), zipf_frequency(folded, "ru")) >= _COMMON_ZIPF
-
-
 def _fuzzy_entity(
     index: AliasIndex, query: str, count: int, keys: _TokenKeys
 ) -> tuple[int, int] | None:
@@ -1155,7 +1148,7 @@ def _fuzzy_entity(
         count == 1
         and length >= _MIN_SHORT_FUZZY_KEY
         and not keys.non_latin
-        and not _common_word(keys.folded)
+        and not is_common_word(keys.folded)
     ):
         return None
     max_edits = 1 if len(query) < _LONG_FUZZY_KEY else 2

@@ -87,8 +87,9 @@ def run(
     # Prefect's temporary server boots in its own process, and lingua builds its detectors,
     # while this thread imports Prefect and Great Expectations (flows/startup.py).
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryPrefectServer()
-    warm_up = warm_up_language_models()
     parallel = workers > 1 or dask_address is not None
+    # On a cluster the workers detect languages, not this process.
+    warm_up = None if parallel else warm_up_language_models()
     try:
         with contextlib.ExitStack() as stack:
             from expectations.runner import prepare_validation
@@ -96,7 +97,8 @@ def run(
             from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
 
             prepare_validation()
-            warm_up.join()
+            if warm_up is not None:
+                warm_up.join()
             stack.enter_context(prefect_api(server))
             stack.enter_context(quiet_flow_run())
             flow_to_run = news_etl

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import pickle
 import re
 import shutil
 import uuid
@@ -91,13 +92,29 @@ class Sealed(Generic[_Value]):
     Prefect walks lists, tuples, dicts, dataclasses and pydantic models in every parameter when
     a task is submitted; ``quote()`` stops that in this process, but prefect-dask hands the
     worker a bare tuple instead. A plain object is neither walked nor unwrapped: it pickles to
-    the worker as it is, and the task reads ``.value``.
+    the worker as it is, and the task reads ``.value``. The value is pickled once, however many
+    tasks it is sent to (the reference data goes with every batch), and Dask names the task by
+    the seal's own token instead of pickling and unpickling the value twice to hash it.
     """
 
-    __slots__ = ("value",)
+    __slots__ = ("_pickled", "_token", "value")
 
     def __init__(self, value: _Value) -> None:
         self.value = value
+        self._pickled: bytes | None = None
+        self._token = uuid.uuid4().hex
+
+    def __dask_tokenize__(self) -> str:
+        return self._token
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        if self._pickled is None:
+            self._pickled = pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL)
+        return _unseal, (self._pickled,)
+
+
+def _unseal(pickled: bytes) -> Sealed[Any]:
+    return Sealed(pickle.loads(pickled))
 
 
 @dataclass(frozen=True, slots=True)

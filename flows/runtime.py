@@ -52,11 +52,22 @@ def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
 
 def dask_task_runner(workers: int, address: str | None) -> TaskRunner[Any]:
     """A Dask task runner: an existing cluster at ``address``, or a local one of ``workers``
-    single-threaded processes (threads give no speed-up on this CPU-bound work: the GIL)."""
+    single-threaded processes (threads give no speed-up on this CPU-bound work: the GIL).
+
+    lingua scores a batch of texts on a thread pool of one thread per core (Rayon): alone in
+    its process that puts the other core to work, but with a worker per core every worker's
+    pool fights the others' (language detection took twice the CPU on two workers). Local
+    workers get one Rayon thread each, as Dask already gives them one OpenMP/BLAS thread.
+    """
     from prefect_dask import DaskTaskRunner
 
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(
-        cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "env": {"RAYON_NUM_THREADS": "1"},
+        }
     )

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.settings import DEFAULT_RAW_DIR, DEFAULT_WAREHOUSE_DIR
-from flows.startup import TemporaryPrefectServer, warm_up_language_models
+from flows.startup import TemporaryPrefectServer
 from warehouse.loader import WarehouseBusy, WarehousePaths, connect, run_lock
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -84,12 +84,10 @@ def run(
         _fail(str(error), 3)
     if workers < 1:
         _fail("--workers must be at least 1")
-    # Prefect's temporary server boots in its own process, and lingua builds its detectors,
-    # while this thread imports Prefect and Great Expectations (flows/startup.py).
+    # Prefect's temporary server boots in its own process while this one imports Prefect and
+    # Great Expectations (flows/startup.py).
     server = None if os.environ.get("PREFECT_API_URL") else TemporaryPrefectServer()
     parallel = workers > 1 or dask_address is not None
-    # On a cluster the workers detect languages, not this process.
-    warm_up = None if parallel else warm_up_language_models()
     try:
         with contextlib.ExitStack() as stack:
             from expectations.runner import prepare_validation
@@ -97,8 +95,6 @@ def run(
             from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
 
             prepare_validation()
-            if warm_up is not None:
-                warm_up.join()
             stack.enter_context(prefect_api(server))
             stack.enter_context(quiet_flow_run())
             flow_to_run = news_etl

@@ -44,6 +44,7 @@ from flows.extract import (
 from flows.quality import validation_parameters
 from flows.report import write_report
 from flows.settings import Settings
+from flows.startup import warm_up_language_models
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
 from flows.validate import merge_reports, validate_batch_tables
 from transforms.article import ArticleContext, StageSeconds, process_articles
@@ -556,6 +557,10 @@ def _run(
     scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
     reference = load_reference_data(settings.seeds_dir, paths)
     to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
+    if to_process and parallelism <= 1:
+        # lingua builds its detectors (native, ~2 s) while the first batch is read; a run with
+        # nothing to do, or whose batches go to Dask workers, never loads its models (360 MB).
+        warm_up_language_models()
     counts["files_seen"] = len(scans)
     counts["files_processed"] = len(to_process)
     for change in ("new", "changed", "unchanged"):

@@ -1,10 +1,10 @@
-"""What ``newsetl run`` starts before its imports, so that it overlaps them on the other core.
+"""What ``newsetl run`` starts ahead of need, so that it overlaps other work on the other core.
 
 **Prefect's temporary API server.** Without ``PREFECT_API_URL`` Prefect starts a temporary
 server (a uvicorn subprocess serving ``prefect.server.api.server:create_app`` on SQLite under
 ``PREFECT_HOME``) at the flow's first API call, and the run waits for it doing nothing: about
 5 s on a warm machine. Launching the same subprocess first lets it boot on the other core while
-this process imports Prefect and Great Expectations and builds its models, and spares this
+this process imports Prefect and Great Expectations, and spares this
 process the import of Prefect's server package (about 3 s and 80 MB), which it only needed for
 Prefect's launcher.
 
@@ -12,7 +12,11 @@ The command and environment are Prefect 3.8's own (``SubprocessASGIServer._run_u
 in ``prefect/server/api/server.py``; Prefect is pinned): the server runs in ephemeral mode, no
 UI, no background services.
 
-**The language detectors** (``warm_up_language_models``): lingua builds them in native code.
+**The language detectors** (``warm_up_language_models``): lingua builds them in native code,
+on about 1.6 cores for 2 s. The flow starts this once its scan has found work, while it reads
+the first batch. Started with the imports (as before), it slowed them by 3 s: two cores cannot
+hold the imports, the server's boot and the build at once, and a run with nothing new paid for
+models it never used.
 
 Nothing here imports Prefect, Great Expectations or pandas.
 """
@@ -151,11 +155,12 @@ _WARM_UP_LINES = (
 
 
 def warm_up_language_models() -> threading.Thread:
-    """Build the language detectors in a thread while the caller imports and starts up.
+    """Build the language detectors in a thread while the caller goes on (reads files).
 
-    lingua loads its models in native code that mostly runs without the GIL, so on two cores
-    this overlaps a second or two of start-up that the first batch would otherwise wait for.
-    Results are unaffected: the detectors are the ones the first batch would build.
+    lingua loads its models in native code that mostly runs without the GIL, so this overlaps
+    a second or two that the first batch would otherwise wait for. Results are unaffected: the
+    detectors are the ones the first batch would build (a detector is built once, under a lock,
+    so a batch that needs one mid-build waits for it), and nothing is remembered.
     """
 
     def build() -> None:

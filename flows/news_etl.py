@@ -43,11 +43,13 @@ from flows.extract import (
 )
 from flows.quality import validation_parameters
 from flows.report import write_report
+from flows.runtime import return_free_memory
 from flows.settings import Settings
 from flows.startup import warm_up_language_models
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
 from flows.validate import merge_reports, validate_batch_tables
 from transforms.article import ArticleContext, StageSeconds, process_articles
+from transforms.language import release_language_models
 from transforms.metadata import OutletDirectory
 from transforms.names import AliasIndex, build_alias_index
 from transforms.records import Article, RawArticle, Rejection, SourceHints
@@ -593,6 +595,10 @@ def _run(
     while in_flight:
         staged.append(in_flight.popleft().result())
     clock.lap("process")
+    # The load is a run's memory peak (DuckDB's share comes on top of everything resident), and
+    # the language models (~360 MB) are done with: they go, with the heap's freed pages.
+    release_language_models()
+    return_free_memory()
 
     if not staged:  # nothing new: the suites still run, on empty tables
         nothing = BatchResult((), (), (), Counter())

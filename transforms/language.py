@@ -310,6 +310,7 @@ _LOW_ACCURACY_MIN_CHARS = 60
 _ENGINE_MAX_CHARS = 150
 
 _build_lock = threading.Lock()
+_built_detectors: list[Any] = []
 
 
 @cache
@@ -320,7 +321,19 @@ def _lingua_detector(languages: frozenset[str], low_accuracy: bool) -> Any:
     builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
     if low_accuracy:
         builder = builder.with_low_accuracy_mode()
-    return builder.with_preloaded_language_models().build()
+    detector = builder.with_preloaded_language_models().build()
+    _built_detectors.append(detector)
+    return detector
+
+
+def release_language_models() -> None:
+    """Unload lingua's models (about 360 MB for the region's languages) and forget the
+    detectors. Results do not change: the next detection builds them again (about 2 s)."""
+    with _build_lock:
+        for detector in _built_detectors:
+            detector.unload_language_models()
+        _built_detectors.clear()
+        _lingua_detector.cache_clear()
 
 
 def _lingua_detector_locked(languages: frozenset[str], low_accuracy: bool) -> Any:

@@ -559,10 +559,9 @@ def _run(
     scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
     reference = load_reference_data(settings.seeds_dir, paths)
     to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
-    if to_process and parallelism <= 1:
-        # lingua builds its detectors (native, ~2 s) while the first batch is read; a run with
-        # nothing to do, or whose batches go to Dask workers, never loads its models (360 MB).
-        warm_up_language_models()
+    # lingua builds its detectors (native, ~2 s) while the first batch is read; a run with
+    # nothing to do, or whose batches go to Dask workers, never loads its models (360 MB).
+    warm_up = warm_up_language_models() if to_process and parallelism <= 1 else None
     counts["files_seen"] = len(scans)
     counts["files_processed"] = len(to_process)
     for change in ("new", "changed", "unchanged"):
@@ -596,7 +595,10 @@ def _run(
         staged.append(in_flight.popleft().result())
     clock.lap("process")
     # The load is a run's memory peak (DuckDB's share comes on top of everything resident), and
-    # the language models (~360 MB) are done with: they go, with the heap's freed pages.
+    # the language models (~360 MB) are done with: they go, with the heap's freed pages (once
+    # the warm-up has finished: batches with no text to detect can end before it).
+    if warm_up is not None:
+        warm_up.join()
     release_language_models()
     return_free_memory()
 

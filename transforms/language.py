@@ -310,19 +310,26 @@ _LOW_ACCURACY_MIN_CHARS = 60
 _ENGINE_MAX_CHARS = 150
 
 _build_lock = threading.Lock()
-_built_detectors: list[Any] = []
+#: Built lingua detectors by (languages, low accuracy); built under ``_build_lock``, once each.
+_lingua_detectors: dict[tuple[frozenset[str], bool], Any] = {}
 
 
-@cache
 def _lingua_detector(languages: frozenset[str], low_accuracy: bool) -> Any:
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
+    key = (languages, low_accuracy)
+    detector = _lingua_detectors.get(key)
+    if detector is not None:
+        return detector
+    # The lock makes the (slow, memory-heavy) build happen once when threads race for it.
+    with _build_lock:
+        detector = _lingua_detectors.get(key)
+        if detector is None:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(languages)]
-    builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
-    if low_accuracy:
-        builder = builder.with_low_accuracy_mode()
-    detector = builder.with_preloaded_language_models().build()
-    _built_detectors.append(detector)
+            codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(languages)]
+            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+            if low_accuracy:
+                builder = builder.with_low_accuracy_mode()
+            detector = _lingua_detectors[key] = builder.with_preloaded_language_models().build()
     return detector
 
 
@@ -330,17 +337,9 @@ def release_language_models() -> None:
     """Unload lingua's models (about 360 MB for the region's languages) and forget the
     detectors. Results do not change: the next detection builds them again (about 2 s)."""
     with _build_lock:
-        for detector in _built_detectors:
+        for detector in _lingua_detectors.values():
             detector.unload_language_models()
-        _built_detectors.clear()
-        _lingua_detector.cache_clear()
-
-
-def _lingua_detector_locked(languages: frozenset[str], low_accuracy: bool) -> Any:
-    # functools.cache is thread-safe for reads but may build twice under a race; the lock
-    # makes the (slow, memory-heavy) build happen once.
-    with _build_lock:
-        return _lingua_detector(languages, low_accuracy)
+        _lingua_detectors.clear()
 
 
 @cache
@@ -363,7 +362,7 @@ def _lingua_scores(texts: Sequence[str], candidates: tuple[str, ...]) -> list[di
         ]
         if not indices:
             continue
-        detector = _lingua_detector_locked(languages, low_accuracy)
+        detector = _lingua_detector(languages, low_accuracy)
         if len(indices) == 1:
             batches = [detector.compute_language_confidence_values(texts[indices[0]])]
         else:  # one call into Rust for the lot: less Python per text (and threads if free)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +95,19 @@ def suite_name(table: str) -> str:
     return f"{table}_suite"
 
 
-@lru_cache(maxsize=1)
+_context_lock = threading.Lock()
+_built_context: list[Any] = []
+
+
 def _context() -> Any:
+    # Under a lock: prepare_validation_in_background may be building it while a validation asks.
+    with _context_lock:
+        if not _built_context:
+            _built_context.append(_new_context())
+        return _built_context[0]
+
+
+def _new_context() -> Any:
     # Imported here: great_expectations takes seconds to import and most commands never need it.
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -114,6 +125,14 @@ def prepare_validation() -> None:
     """Import Great Expectations and set up its context now (seconds), e.g. while something
     else is starting, instead of inside the first validation."""
     _context()
+
+
+def prepare_validation_in_background() -> threading.Thread:
+    """:func:`prepare_validation` in a thread: the import (~2 s of Python) then runs while this
+    process waits on Prefect's server and reads files; a validation that comes first waits."""
+    thread = threading.Thread(target=_context, name="prepare-validation")
+    thread.start()
+    return thread
 
 
 def _batch(table: str, frame: pd.DataFrame) -> Any:

@@ -90,11 +90,11 @@ def run(
     parallel = workers > 1 or dask_address is not None
     try:
         with contextlib.ExitStack() as stack:
-            from expectations.runner import prepare_validation
+            from expectations.runner import prepare_validation_in_background
             from flows.news_etl import news_etl
             from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
 
-            prepare_validation()
+            prepare_validation_in_background()
             stack.enter_context(prefect_api(server))
             stack.enter_context(quiet_flow_run())
             flow_to_run = news_etl

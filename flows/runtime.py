@@ -64,6 +64,18 @@ def prefect_api(server: TemporaryPrefectServer | None) -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
+def _fork_local_workers() -> None:
+    """Local workers are forked from a server process that has imported what they need once
+    (``flows.worker_preload``), instead of each starting a fresh interpreter (Dask's default,
+    ``spawn``): ~4.5 s of CPU less per worker, on a machine whose cores the workers share."""
+    import dask
+    from distributed.utils import get_mp_context
+
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    # Dask sets its own preload list on first use; ours replaces it before the server starts.
+    get_mp_context().set_forkserver_preload(["distributed", "flows.worker_preload"])
+
+
 def dask_task_runner(workers: int, address: str | None) -> TaskRunner[Any]:
     """A Dask task runner: an existing cluster at ``address``, or a local one of ``workers``
     single-threaded processes (threads give no speed-up on this CPU-bound work: the GIL).
@@ -77,6 +89,7 @@ def dask_task_runner(workers: int, address: str | None) -> TaskRunner[Any]:
 
     if address:
         return DaskTaskRunner(address=address)
+    _fork_local_workers()
     return DaskTaskRunner(
         cluster_kwargs={
             "n_workers": workers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -97,6 +98,38 @@ def test_migrate_creates_every_table_and_records_the_version(tmp_path: Path) -> 
         }
     assert {t.name for t in TABLES} <= names
     assert {"name_candidates", "mention_counts"} <= views
+
+
+def _primary_keys(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = connection.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_migrate_rebuilds_paragraphs_and_mentions_without_a_key_index(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        # A schema-2 warehouse: every table's key was a primary key.
+        for table in TABLES:
+            connection.execute(replace(table, indexed_key=True).ddl())
+        connection.execute("CREATE TABLE warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        connection.execute("INSERT INTO warehouse_meta VALUES ('schema_version', '2')")
+        connection.execute(
+            "INSERT INTO paragraphs (doc_id, position, text, language, is_boilerplate, reason) "
+            "VALUES ('d1', 0, 'kept', 'en', false, 'body'), ('d1', 1, 'too', 'en', false, 'body')"
+        )
+        assert "paragraphs" in _primary_keys(connection)
+        assert migrate(connection) == 2
+        assert migrate(connection) == SCHEMA_VERSION
+        keyed = _primary_keys(connection)
+        rows = connection.execute("SELECT doc_id, position, text FROM paragraphs ORDER BY 2")
+        assert rows.fetchall() == [("d1", 0, "kept"), ("d1", 1, "too")]
+        tables = {
+            r[0] for r in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+    assert not keyed & {"paragraphs", "mentions"}
+    assert {"files", "documents", "name_candidate_occurrences", "runs"} <= keyed
+    assert {t.name for t in TABLES} | {"warehouse_meta"} == tables  # no table left behind
 
 
 def test_reloading_a_file_replaces_its_articles_and_is_idempotent(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from transforms.boilerplate import (
 from transforms.coherence import assess_coherence
 from transforms.language import aggregate_language, detect_languages
 from transforms.metadata import OutletDirectory, extract_metadata
-from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize_text
+from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize
 from transforms.records import (
     RAW_TEXT_FIELD,
     UNDETERMINED,
@@ -237,7 +237,7 @@ def process_article(
 
     clock.lap("metadata")
     mentions = find_mentions(clean_text, context.aliases)
-    normalized = normalize_text(clean_text, mentions)
+    normalized = normalize(clean_text, context.aliases, mentions)
     caption_mentions = _story_chrome_mentions(text, spans, reasons, context.aliases, mentions)
     candidates = find_name_candidates(clean_text, context.aliases, mentions)
 

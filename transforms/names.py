@@ -1278,6 +1278,30 @@ def normalize_text(text: str, mentions: Sequence[Mention]) -> str:
     return "".join(pieces)
 
 
+#: Passes of ``normalize`` at most (see there); a third has never been needed.
+_NORMALIZE_PASSES = 3
+
+
+def normalize(text: str, index: AliasIndex, mentions: Sequence[Mention] | None = None) -> str:
+    """``text`` with every known name in its canonical spelling, to a fixed point: normalising
+    the result again changes nothing. ``mentions`` are ``find_mentions(text, index)`` if the
+    caller has them.
+
+    One pass (``normalize_text`` of ``find_mentions``) can leave a name for the next: a fuzzy
+    match covers one or two words, so "AİAzerbaycan Dışişleri Bakanlığı" (a damaged first
+    word) becomes "Azerbaijan Dışişleri Bakanlığı", where the ministry's three-word alias now
+    matches. So another pass follows a pass that replaced a fuzzy match; the other kinds
+    already take the longest alias there is.
+    """
+    found = find_mentions(text, index) if mentions is None else mentions
+    for _ in range(_NORMALIZE_PASSES):
+        normalized = normalize_text(text, found)
+        if normalized == text or not any(m.match_kind == FUZZY for m in found):
+            return normalized
+        text, found = normalized, find_mentions(normalized, index)
+    return text
+
+
 # --- candidates for the alias table -------------------------------------------------------
 
 

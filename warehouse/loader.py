@@ -169,6 +169,7 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
                 connection.execute(
                     f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {column.sql}'
                 )
+    _drop_unindexed_keys(connection)
     for name, query in VIEWS.items():
         connection.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")
     if found != SCHEMA_VERSION:
@@ -177,6 +178,26 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
             [str(SCHEMA_VERSION)],
         )
     return found
+
+
+def _drop_unindexed_keys(connection: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild without its primary key a table whose key is no longer indexed (schema 3:
+    ``paragraphs``, ``mentions``); DuckDB cannot drop a primary key in place."""
+    with_primary_key = {
+        row[0]
+        for row in connection.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    for table in TABLES:
+        if table.indexed_key or table.name not in with_primary_key:
+            continue
+        kept = f"{table.name}__before_v{SCHEMA_VERSION}"
+        connection.execute(f"ALTER TABLE {table.name} RENAME TO {kept}")
+        connection.execute(table.ddl())
+        columns = ", ".join(f'"{c}"' for c in table.column_names)
+        connection.execute(f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {kept}")
+        connection.execute(f"DROP TABLE {kept}")
 
 
 def _table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -311,23 +332,28 @@ def _load_batch(connection: duckdb.DuckDBPyConnection, staging: Path, batch: str
         "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM read_parquet(?)",
         [str(staging / FILES.name / batch)],
     )
-    # Every file of the batch loses its previous articles; the new ones come next.
+    # Every file of the batch loses its previous articles; the new ones come next. (A doc_id
+    # comes from its file's path, so this also keeps the key of tables without a key index.)
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE replaced_docs AS SELECT doc_id FROM documents "
         "WHERE source_path IN (SELECT path FROM batch_files)"
     )
-    for table in ARTICLE_TABLES:
-        connection.execute(
-            f"DELETE FROM {table.name} WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
-        )
+    replaced = connection.execute("SELECT count(*) FROM replaced_docs").fetchone()
+    if replaced is not None and replaced[0]:
+        # Only files seen before have rows to drop: a new file's batch skips scanning
+        # tables that grow with the archive.
+        for table in ARTICLE_TABLES:
+            connection.execute(
+                f"DELETE FROM {table.name} WHERE doc_id IN (SELECT doc_id FROM replaced_docs)"
+            )
     connection.execute("INSERT OR REPLACE INTO files SELECT * FROM batch_files")
     for table in (*ARTICLE_TABLES, REJECTS):
         part = staging / table.name / batch
         if part.exists():
             columns = ", ".join(f'"{c}"' for c in table.column_names)
+            insert = "INSERT OR REPLACE" if table.indexed_key else "INSERT"
             connection.execute(
-                f"INSERT OR REPLACE INTO {table.name} ({columns}) "
-                f"SELECT {columns} FROM read_parquet(?)",
+                f"{insert} INTO {table.name} ({columns}) SELECT {columns} FROM read_parquet(?)",
                 [str(part)],
             )
     connection.execute("DROP TABLE batch_files")

@@ -24,6 +24,7 @@ Pure: no file I/O, no pipeline dependencies. See ``docs/names.md`` for the desig
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import uuid
@@ -337,12 +338,18 @@ class _TokenKeys:
     reading_first_letters: tuple[str, ...]
 
 
+#: Words each per-word cache below holds at most (they are caches: forgetting only costs time).
+#: ~65,000 words is what 10,000 news articles bring; a larger bound let the caches grow with
+#: the run (to ~280 MB at 200,000 words) where they no longer saved time.
+_WORD_CACHE_SIZE = 65_536
+
+
 def _translit_forms(token: str) -> tuple[str, ...]:
     primary, of_folded = translit_key(token), translit_key(fold(token))
     return (primary,) if primary == of_folded else (primary, of_folded)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
 def _keys(token: str) -> _TokenKeys:
     first = token[0]
     non_latin = bool(_NON_LATIN.search(token))
@@ -364,7 +371,7 @@ def _keys(token: str) -> _TokenKeys:
     )
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
 def _inflection_stems(token: str) -> tuple[_TokenKeys, ...]:
     """Keys of the forms this token may be an inflection of (empty for most tokens)."""
     stems: list[str] = []
@@ -702,8 +709,6 @@ _UNUSABLE = _TokenKeys(
     reading_first_letters=(),
 )
 
-# Bound on the per-word memos below (they are caches: clearing one only costs time).
-_WORD_MEMO_LIMIT = 200_000
 _PAIR_MEMO_LIMIT = 2_000  # per word: the words seen after it
 
 _Word = tuple[int, int]  # start and end of a word in the text
@@ -903,8 +908,10 @@ class _StartMemo(dict[str, "_Start | None"]):
         self.roots = roots
 
     def __missing__(self, word: str) -> _Start | None:
-        if len(self) >= _WORD_MEMO_LIMIT:
-            self.clear()
+        if len(self) >= _WORD_CACHE_SIZE:
+            # The older half goes (insertion order): a frequent word comes straight back.
+            for old in list(itertools.islice(self, len(self) // 2)):
+                del self[old]
         start = self[word] = self._start(word)
         return start
 
@@ -1085,12 +1092,10 @@ def _best_fuzzy(
     if memo_key in index.search_memo:
         return index.search_memo[memo_key]  # type: ignore[return-value]
     found = _search_fuzzy(index, query, token_count, max_edits, first_letter, short)
-    if len(index.search_memo) < _MEMO_LIMIT:
+    if len(index.search_memo) < _WORD_CACHE_SIZE:
         index.search_memo[memo_key] = found
     return found
 
-
-_MEMO_LIMIT = 200_000
 
 
 def _search_fuzzy(
@@ -1331,7 +1336,7 @@ def _closest_alias(
             continue
         if ratio / 100.0 > best_score:
             best_score, best_entity = ratio / 100.0, block.entities[position]
-    if len(index.search_memo) < _MEMO_LIMIT:
+    if len(index.search_memo) < _WORD_CACHE_SIZE:
         index.search_memo[memo_key] = (best_score, best_entity)
     return best_score, best_entity
 

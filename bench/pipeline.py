@@ -120,6 +120,13 @@ class MemoryPeak:
     largest_cmd: str = ""
     max_processes: int = 0
     samples: int = 0
+    #: Seconds after the start at which the tree's peak was sampled.
+    tree_peak_at: float = 0.0
+    #: (seconds, tree MB, largest process MB) every ``TIMELINE_SECONDS``: where a peak falls.
+    timeline: list[tuple[float, int, int]] = field(default_factory=list)
+
+
+TIMELINE_SECONDS = 5.0
 
 
 class TreeSampler(threading.Thread):
@@ -138,6 +145,7 @@ class TreeSampler(threading.Thread):
         return sum(self.cpu_by_pid.values())
 
     def run(self) -> None:
+        started, next_mark = time.perf_counter(), 0.0
         while not self.stop_event.is_set():
             pids = _tree(self.pid)
             for pid in pids:
@@ -148,8 +156,13 @@ class TreeSampler(threading.Thread):
             total = sum(sizes.values())
             self.peak.samples += 1
             self.peak.max_processes = max(self.peak.max_processes, len(pids))
-            self.peak.tree_bytes = max(self.peak.tree_bytes, total)
+            elapsed = time.perf_counter() - started
+            if total > self.peak.tree_bytes:
+                self.peak.tree_bytes, self.peak.tree_peak_at = total, round(elapsed, 1)
             pid, largest = max(sizes.items(), key=lambda kv: kv[1])
+            if elapsed >= next_mark:
+                self.peak.timeline.append((round(elapsed, 1), total >> 20, largest >> 20))
+                next_mark += TIMELINE_SECONDS
             if largest > self.peak.largest_bytes:
                 self.peak.largest_bytes = largest
                 self.peak.largest_cmd = _cmd(pid)
@@ -435,6 +448,8 @@ class Result:
     peak_largest_cmd: str
     ru_maxrss_mb: float
     max_processes: int
+    peak_tree_at_seconds: float
+    memory_timeline: list[tuple[float, int, int]]
     load_before: str
     load_after: str
     articles_loaded: int
@@ -464,6 +479,8 @@ def bench_one(
         peak_largest_cmd=measured.peak.largest_cmd,
         ru_maxrss_mb=round(measured.ru_maxrss_bytes / 2**20, 1),
         max_processes=measured.peak.max_processes,
+        peak_tree_at_seconds=measured.peak.tree_peak_at,
+        memory_timeline=measured.peak.timeline,
         load_before=measured.load_before,
         load_after=measured.load_after,
         articles_loaded=int(counts.get("articles_loaded", 0)),

@@ -16,6 +16,7 @@ data that pickles across worker processes, from which ``expectations.data_docs``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -130,9 +131,15 @@ def prepare_validation() -> None:
 def prepare_validation_in_background() -> threading.Thread:
     """:func:`prepare_validation` in a thread: the import (~2 s of Python) then runs while this
     process waits on Prefect's server and reads files; a validation that comes first waits."""
-    thread = threading.Thread(target=_context, name="prepare-validation")
+    thread = threading.Thread(target=_prepare_quietly, name="prepare-validation")
     thread.start()
     return thread
+
+
+def _prepare_quietly() -> None:
+    # A failure here is raised again, to the run, by the first validation that asks.
+    with contextlib.suppress(Exception):
+        _context()
 
 
 def _batch(table: str, frame: pd.DataFrame) -> Any:

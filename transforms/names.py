@@ -1097,7 +1097,6 @@ def _best_fuzzy(
     return found
 
 
-
 def _search_fuzzy(
     index: AliasIndex,
     query: str,

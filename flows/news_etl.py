@@ -319,6 +319,22 @@ class StagedBatch:
     counts: Counter[str]
 
 
+@dataclass(slots=True)
+class StagedSoFar:
+    """The verdicts of the batches staged so far, folded in as each arrives (a batch's GX
+    results are ~1 MB as Python objects: kept per batch, a 100,000-file run held 200 of them)."""
+
+    report: ValidationReport | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+
+    def add(self, batch: StagedBatch) -> None:
+        reports = [batch.report] if self.report is None else [self.report, batch.report]
+        self.report = merge_reports(reports)
+        self.counts.update(batch.counts)
+        self.batches += 1
+
+
 @task(cache_policy=NO_CACHE)
 def validate_batch(
     batch: BatchResult,
@@ -569,7 +585,7 @@ def _run(
     clock.lap("scan")
 
     # Transform, validate and stage, batch by batch: memory holds one batch per worker.
-    staged: list[StagedBatch] = []
+    staged = StagedSoFar()
     in_flight: deque[PrefectFuture[StagedBatch]] = deque()
     quoted_reference, sealed_reference = as_is(reference), Sealed(reference)
     for number, batch in enumerate(_batches(to_process, batch_size)):
@@ -582,17 +598,17 @@ def _run(
             checked = validate_batch(
                 as_is(transformed), quoted_reference, today, run_id, settings.suites_dir
             )
-            staged.append(stage_batch(as_is(checked), paths, run_id, number))
+            staged.add(stage_batch(as_is(checked), paths, run_id, number))
         else:
             future = process_batch.submit(
                 Sealed(reads), sealed_reference, today, run_id, settings.suites_dir, paths, number
             )
             in_flight.append(future)
             while len(in_flight) > 2 * parallelism:
-                staged.append(in_flight.popleft().result())
+                staged.add(in_flight.popleft().result())
         clock.lap("process")
     while in_flight:
-        staged.append(in_flight.popleft().result())
+        staged.add(in_flight.popleft().result())
     clock.lap("process")
     # The load is a run's memory peak (DuckDB's share comes on top of everything resident), and
     # the language models (~360 MB) are done with: they go, with the heap's freed pages (once
@@ -602,19 +618,18 @@ def _run(
     release_language_models()
     return_free_memory()
 
-    if not staged:  # nothing new: the suites still run, on empty tables
+    if not staged.batches:  # nothing new: the suites still run, on empty tables
         nothing = BatchResult((), (), (), Counter())
         checked = validate_batch(nothing, quoted_reference, today, run_id, settings.suites_dir)
-        staged.append(StagedBatch(checked.report, Counter()))
+        staged.add(StagedBatch(checked.report, Counter()))
 
     # The run's verdict: every batch's report, and the entities of seeds/aliases.csv.
     alias_counts = Counter(row["entity_id"] for row in reference.alias_rows)
     entities = entity_table(reference.aliases.entities, dict(alias_counts))
-    reports = [b.report for b in staged]
-    reports.append(validate_entities(entities, quoted_reference, today, settings.suites_dir))
-    report = merge_reports(reports)
-    for batch_outcome in staged:
-        counts.update(batch_outcome.counts)
+    assert staged.report is not None  # at least one batch, if only the empty one
+    entities_report = validate_entities(entities, quoted_reference, today, settings.suites_dir)
+    report = merge_reports([staged.report, entities_report])
+    counts.update(staged.counts)
     counts["expectations_passed"] = report.passed
     counts["expectations_failed"] = report.failed
     critical = tuple(f"{o.table_name}.{o.expectation}" for o in report.critical_failures)

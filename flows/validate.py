@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from expectations.data_docs import merge_results
 from expectations.runner import (
     FLAGGED,
     QUARANTINED,
@@ -170,7 +171,11 @@ _ACTION_RANK = {None: 0, FLAGGED: 1, QUARANTINED: 2, STOPPED_LOAD: 3}
 
 
 def merge_reports(reports: Sequence[ValidationReport]) -> ValidationReport:
-    """One report for the run: per expectation, failed if any batch failed, counts summed."""
+    """One report for the run: per expectation, failed if any batch failed, counts summed;
+    GX results merged per suite (``expectations.data_docs.merge_results``). Merging merged
+    reports again gives the same (so a run folds each batch in as it comes: its memory then
+    does not grow with its batch count), except that the ``partial_unexpected_counts`` of a
+    result, capped, can rank its values differently."""
     merged: dict[tuple[str, str], ExpectationOutcome] = {}
     for report in reports:
         for outcome in report.outcomes:
@@ -188,5 +193,5 @@ def merge_reports(reports: Sequence[ValidationReport]) -> ValidationReport:
                 details=seen.details if not seen.success or outcome.success else outcome.details,
                 action=action,
             )
-    results = tuple(result for report in reports for result in report.results)
-    return ValidationReport(tuple(merged.values()), results)
+    results = merge_results([result for report in reports for result in report.results])
+    return ValidationReport(tuple(merged.values()), tuple(results))

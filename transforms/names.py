@@ -339,8 +339,8 @@ class _TokenKeys:
 
 
 #: Words each per-word cache below holds at most (they are caches: forgetting only costs time).
-#: ~65,000 words is what 10,000 news articles bring; a larger bound let the caches grow with
-#: the run (to ~280 MB at 200,000 words) where they no longer saved time.
+#: ~65,000 words is what 10,000 news articles bring; the former bound (200,000) let the caches
+#: grow with a long run (~280 MB when full), and this one cost no measurable time over 30,000.
 _WORD_CACHE_SIZE = 65_536
 
 

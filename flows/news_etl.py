@@ -321,8 +321,9 @@ class StagedBatch:
 
 @dataclass(slots=True)
 class StagedSoFar:
-    """The verdicts of the batches staged so far, folded in as each arrives (a batch's GX
-    results are ~1 MB as Python objects: kept per batch, a 100,000-file run held 200 of them)."""
+    """The verdicts of the batches staged so far, folded in as each arrives: the run holds one
+    merged report (GX results merged per suite), not one per batch (a 100,000-file run has
+    about 200)."""
 
     report: ValidationReport | None = None
     counts: Counter[str] = field(default_factory=Counter)

@@ -137,6 +137,17 @@ def test_merge_results_one_result_per_suite(
     assert [m["success"] for m in merge_results(list(good.results))] == [True, True]
 
 
+def test_merging_batch_by_batch_gives_the_merge_of_all(
+    batches: tuple[ValidationReport, ValidationReport],
+) -> None:
+    # The flow folds each batch's report into the run's as it arrives (flows.validate).
+    good, broken = batches
+    at_once = merge_results([*good.results, *broken.results, *good.results])
+    folded = merge_results([*merge_results([*good.results, *broken.results]), *good.results])
+    assert folded == at_once
+    assert [m["meta"]["batch_count"] for m in folded] == [3, 3]
+
+
 def test_build_data_docs_renders_the_run(
     batches: tuple[ValidationReport, ValidationReport], tmp_path: Path
 ) -> None:

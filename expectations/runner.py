@@ -122,15 +122,10 @@ def _new_context() -> Any:
     return context
 
 
-def prepare_validation() -> None:
-    """Import Great Expectations and set up its context now (seconds), e.g. while something
-    else is starting, instead of inside the first validation."""
-    _context()
-
-
 def prepare_validation_in_background() -> threading.Thread:
-    """:func:`prepare_validation` in a thread: the import (~2 s of Python) then runs while this
-    process waits on Prefect's server and reads files; a validation that comes first waits."""
+    """Import Great Expectations and set up its context in a thread, instead of inside the
+    first validation: the import (~2 s of Python) then runs while this process waits on
+    Prefect's server and reads files; a validation that comes first waits for it."""
     thread = threading.Thread(target=_prepare_quietly, name="prepare-validation")
     thread.start()
     return thread

@@ -327,13 +327,11 @@ class StagedSoFar:
 
     report: ValidationReport | None = None
     counts: Counter[str] = field(default_factory=Counter)
-    batches: int = 0
 
     def add(self, batch: StagedBatch) -> None:
         reports = [batch.report] if self.report is None else [self.report, batch.report]
         self.report = merge_reports(reports)
         self.counts.update(batch.counts)
-        self.batches += 1
 
 
 @task(cache_policy=NO_CACHE)
@@ -619,7 +617,7 @@ def _run(
     release_language_models()
     return_free_memory()
 
-    if not staged.batches:  # nothing new: the suites still run, on empty tables
+    if staged.report is None:  # nothing new: the suites still run, on empty tables
         nothing = BatchResult((), (), (), Counter())
         checked = validate_batch(nothing, quoted_reference, today, run_id, settings.suites_dir)
         staged.add(StagedBatch(checked.report, Counter()))

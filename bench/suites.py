@@ -218,7 +218,8 @@ def profile_batch(corpus: Path, files: int, out: Path, top: int = 25) -> str:
     paths = WarehousePaths((out / "wh-batch-profile").resolve())  # absent: nothing learned
     scans = [s for s in scan_folder(corpus.resolve(), {}) if s.change == "new"][:files]
     reads = mark_duplicates(
-        read_files.fn(scans, read_manifest(corpus.resolve()), settings.max_file_bytes), {}
+        read_files.fn(scans, read_manifest(corpus.resolve()), settings.max_file_bytes).reads,
+        {},
     )
     reference = load_reference_data.fn(settings.seeds_dir, paths)
     today = dt.date.today()

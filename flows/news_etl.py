@@ -165,8 +165,21 @@ def scan_raw_folder(
     return scan_folder(raw_dir, ledger), read_manifest(raw_dir), loaded_hashes(ledger)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadBatch:
+    """One batch's files as read.
+
+    A holder rather than a bare list: Prefect links every top-level item of a task's return
+    value to the task's state, for dependency tracking, and keeps the links until the flow run
+    ends (``FlowRunContext.run_results``). A list of 500 reads left 500 links per batch, a
+    number growing with the run; a holder leaves two.
+    """
+
+    reads: tuple[FileRead, ...]
+
+
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
-def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) -> list[FileRead]:
+def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) -> ReadBatch:
     reads = []
     for scan in scans:
         if scan.change == "unreadable":
@@ -174,7 +187,7 @@ def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) ->
         else:
             hints = manifest.hints.get(scan.path, SourceHints())
             reads.append(read_file(scan, hints, max_bytes=max_bytes))
-    return reads
+    return ReadBatch(tuple(reads))
 
 
 def mark_duplicates(reads: Sequence[FileRead], seen: dict[str, str]) -> list[FileRead]:
@@ -589,7 +602,7 @@ def _run(
     quoted_reference, sealed_reference = as_is(reference), Sealed(reference)
     for number, batch in enumerate(_batches(to_process, batch_size)):
         reads = mark_duplicates(
-            read_files(as_is(batch), as_is(manifest), settings.max_file_bytes), seen_hashes
+            read_files(as_is(batch), as_is(manifest), settings.max_file_bytes).reads, seen_hashes
         )
         clock.lap("read")
         if parallelism <= 1:

@@ -424,3 +424,31 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
     assert "malformed_json" in str(
         run.query("SELECT detail FROM files WHERE path LIKE '%feed.jsonl'")[0][0]
     )
+
+
+def test_reading_batches_leaves_prefect_no_link_per_file(prefect_server: None) -> None:
+    """Prefect keeps a link per top-level item of every task result until the flow ends: a
+    task returning one item per file would make a run's memory grow with its file count."""
+    from prefect import flow
+    from prefect.context import FlowRunContext
+
+    from flows.extract import read_manifest, scan_folder
+    from flows.news_etl import as_is, read_files
+    from flows.runtime import quiet_flow_run
+    from tests.conftest import SEED_ARTICLES
+
+    scans = scan_folder(SEED_ARTICLES.resolve(), {})
+    manifest = read_manifest(SEED_ARTICLES.resolve())
+
+    @flow
+    def read_three_batches() -> tuple[int, int]:
+        for _ in range(3):
+            batch = read_files(as_is(scans), as_is(manifest), 1 << 20)
+        context = FlowRunContext.get()
+        assert context is not None
+        return len(batch.reads), len(context.run_results)
+
+    with quiet_flow_run():
+        files, links = read_three_batches()
+    assert files == len(scans) == 5
+    assert links <= 2 * 3  # the holder and its tuple, per batch

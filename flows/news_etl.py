@@ -41,9 +41,9 @@ from flows.extract import (
     read_manifest,
     scan_folder,
 )
+from flows.memory import keep_heap_flat, return_free_memory
 from flows.quality import validation_parameters
 from flows.report import write_report
-from flows.runtime import return_free_memory
 from flows.settings import Settings
 from flows.startup import warm_up_language_models
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
@@ -408,9 +408,26 @@ def process_batch(
     worker and walks every one of them: that doubled the CPU per article. Here they never leave
     the task, and the batch's files and the reference data travel sealed (see ``Sealed``).
     """
+    return_free_memory()  # what the worker's previous batch left in the heap
     transformed = transform_batch.fn(reads.value, reference.value, today, run_id)
     checked = validate_batch.fn(transformed, reference.value, today, run_id, suites_dir)
     return stage_batch.fn(checked, paths, run_id, batch_number)
+
+
+def _stage_here(
+    reads: list[FileRead],
+    reference: Any,
+    today: dt.date,
+    run_id: str,
+    suites_dir: Path,
+    paths: WarehousePaths,
+    batch_number: int,
+) -> StagedBatch:
+    """Transform, validate and stage one batch as three tasks in this process (one Prefect
+    task run each); the batch's rows are gone when this returns."""
+    transformed = transform_batch(as_is(reads), reference, today, run_id)
+    checked = validate_batch(as_is(transformed), reference, today, run_id, suites_dir)
+    return stage_batch(as_is(checked), paths, run_id, batch_number)
 
 
 @task(cache_policy=NO_CACHE)
@@ -569,6 +586,7 @@ def news_etl(
     if suites_dir:
         settings = replace(settings, suites_dir=Path(suites_dir))
     paths = WarehousePaths(settings.warehouse_dir.resolve())
+    keep_heap_flat()
     with run_lock(paths):
         return _run(settings, paths, batch_size or settings.batch_size, parallelism)
 
@@ -606,11 +624,12 @@ def _run(
         )
         clock.lap("read")
         if parallelism <= 1:
-            transformed = transform_batch(as_is(reads), quoted_reference, today, run_id)
-            checked = validate_batch(
-                as_is(transformed), quoted_reference, today, run_id, settings.suites_dir
+            staged.add(
+                _stage_here(
+                    reads, quoted_reference, today, run_id, settings.suites_dir, paths, number
+                )
             )
-            staged.add(stage_batch(as_is(checked), paths, run_id, number))
+            return_free_memory()
         else:
             future = process_batch.submit(
                 Sealed(reads), sealed_reference, today, run_id, settings.suites_dir, paths, number

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -17,18 +15,6 @@ from prefect.settings import (
 from prefect.task_runners import TaskRunner
 
 from flows.startup import TemporaryPrefectServer
-
-
-def return_free_memory() -> None:
-    """Hand the heap's free pages back to the operating system (glibc's ``malloc_trim``).
-
-    Memory that Python or a native library frees inside glibc's heap stays in this process's
-    resident size until trimmed; a no-op where the C library has no ``malloc_trim``.
-    """
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    if trim is not None:
-        trim(0)
 
 
 @contextlib.contextmanager

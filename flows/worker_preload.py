@@ -11,3 +11,6 @@ import distributed  # noqa: F401
 import great_expectations  # noqa: F401
 
 import flows.news_etl  # noqa: F401
+from flows.memory import keep_heap_flat
+
+keep_heap_flat()  # the forked workers inherit glibc's settings

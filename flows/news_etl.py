@@ -48,8 +48,12 @@ from flows.settings import Settings
 from flows.startup import warm_up_language_models
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
 from flows.validate import merge_reports, validate_batch_tables
-from transforms.article import ArticleContext, StageSeconds, process_articles
-from transforms.language import release_language_models
+from transforms.article import (
+    ArticleContext,
+    StageSeconds,
+    process_articles,
+    release_transform_memory,
+)
 from transforms.metadata import OutletDirectory
 from transforms.names import AliasIndex, build_alias_index
 from transforms.records import Article, RawArticle, Rejection, SourceHints
@@ -642,11 +646,11 @@ def _run(
         staged.add(in_flight.popleft().result())
     clock.lap("process")
     # The load is a run's memory peak (DuckDB's share comes on top of everything resident), and
-    # the language models (~360 MB) are done with: they go, with the heap's freed pages (once
-    # the warm-up has finished: batches with no text to detect can end before it).
+    # the transforms' models and memos are done with: they go, with the heap's freed pages
+    # (once the warm-up has finished: batches with no text to detect can end before it).
     if warm_up is not None:
         warm_up.join()
-    release_language_models()
+    release_transform_memory(reference.aliases)
     return_free_memory()
 
     if staged.report is None:  # nothing new: the suites still run, on empty tables

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from transforms.names import (
     AliasIndex,
     build_alias_index,
+    clear_caches,
     find_mentions,
     find_name_candidates,
     fold,
@@ -531,9 +532,9 @@ FRESH_INDEX = build_alias_index(ROWS)
 @given(texts_with_names)
 def test_remembered_answers_do_not_depend_on_earlier_texts(text: str) -> None:
     # INDEX remembers per word (and word pair) what earlier texts found; an index with its
-    # memos emptied must find the same.
-    FRESH_INDEX.starts.words.clear()
-    FRESH_INDEX.search_memo.clear()
+    # memos emptied (and the per-word caches) must find the same.
+    clear_caches(FRESH_INDEX)
+    assert not FRESH_INDEX.search_memo and not FRESH_INDEX.starts.words
     fresh = find_mentions(text, FRESH_INDEX)
     fresh_candidates = find_name_candidates(text, FRESH_INDEX, fresh)
     warm = find_mentions(text, INDEX)

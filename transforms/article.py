@@ -22,9 +22,20 @@ from transforms.boilerplate import (
     trim_end_marks,
 )
 from transforms.coherence import assess_coherence
-from transforms.language import aggregate_language, detect_languages
+from transforms.language import (
+    aggregate_language,
+    clear_language_cache,
+    detect_languages,
+    release_language_models,
+)
 from transforms.metadata import OutletDirectory, extract_metadata
-from transforms.names import AliasIndex, find_mentions, find_name_candidates, normalize
+from transforms.names import (
+    AliasIndex,
+    clear_caches,
+    find_mentions,
+    find_name_candidates,
+    normalize,
+)
 from transforms.records import (
     RAW_TEXT_FIELD,
     UNDETERMINED,
@@ -329,3 +340,12 @@ __all__ = [
     "process_article",
     "process_articles",
 ]
+
+
+def release_transform_memory(aliases: AliasIndex) -> None:
+    """Drop what the transforms keep between articles, once a run has none left: lingua's
+    models (about 300 MB), the language guesses and the names' memos of ``aliases`` (together
+    about 100 MB after 20,000 files). The next article builds them again."""
+    release_language_models()
+    clear_language_cache()
+    clear_caches(aliases)

@@ -406,31 +406,17 @@ def process_batch(
     paths: WarehousePaths,
     batch_number: int,
 ) -> StagedBatch:
-    """Transform, validate and stage one batch in one task: how batches run on Dask workers.
+    """Transform, validate and stage one batch in one task, in the flow's process or on a Dask
+    worker.
 
-    As three tasks, Prefect resolves each batch's articles as the next task's parameter on the
-    worker and walks every one of them: that doubled the CPU per article. Here they never leave
+    As three tasks, Prefect resolves each batch's articles as the next task's parameter (on a
+    worker) and walks every one of them: that doubled the CPU per article. Here they never leave
     the task, and the batch's files and the reference data travel sealed (see ``Sealed``).
+    Staging writes files, so it runs as a task of its own, with I/O retries.
     """
-    return_free_memory()  # what the worker's previous batch left in the heap
+    return_free_memory()  # what the process's previous batch left in the heap
     transformed = transform_batch.fn(reads.value, reference.value, today, run_id)
     checked = validate_batch.fn(transformed, reference.value, today, run_id, suites_dir)
-    return stage_batch.fn(checked, paths, run_id, batch_number)
-
-
-def _stage_here(
-    reads: list[FileRead],
-    reference: Any,
-    today: dt.date,
-    run_id: str,
-    suites_dir: Path,
-    paths: WarehousePaths,
-    batch_number: int,
-) -> StagedBatch:
-    """Transform, validate and stage one batch as three tasks in this process (one Prefect
-    task run each); the batch's rows are gone when this returns."""
-    transformed = transform_batch(as_is(reads), reference, today, run_id)
-    checked = validate_batch(as_is(transformed), reference, today, run_id, suites_dir)
     return stage_batch(as_is(checked), paths, run_id, batch_number)
 
 
@@ -627,18 +613,19 @@ def _run(
             read_files(as_is(batch), as_is(manifest), settings.max_file_bytes).reads, seen_hashes
         )
         clock.lap("read")
+        batch_args = (
+            Sealed(reads),
+            sealed_reference,
+            today,
+            run_id,
+            settings.suites_dir,
+            paths,
+            number,
+        )
         if parallelism <= 1:
-            staged.add(
-                _stage_here(
-                    reads, quoted_reference, today, run_id, settings.suites_dir, paths, number
-                )
-            )
-            return_free_memory()
+            staged.add(process_batch(*batch_args))
         else:
-            future = process_batch.submit(
-                Sealed(reads), sealed_reference, today, run_id, settings.suites_dir, paths, number
-            )
-            in_flight.append(future)
+            in_flight.append(process_batch.submit(*batch_args))
             while len(in_flight) > 2 * parallelism:
                 staged.add(in_flight.popleft().result())
         clock.lap("process")

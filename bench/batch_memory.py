@@ -1,0 +1,126 @@
+"""Resident memory of the flow's batch work over a long run, in one process, without Prefect.
+
+    .venv/bin/python bench/batch_memory.py bench/out/corpora/c100000 --files 40000
+    .venv/bin/python bench/batch_memory.py bench/out/corpora/c100000 --files 40000 --glibc-defaults
+
+Runs the flow's own batch functions (read, transform, validate, stage, fold the verdicts) on
+the first ``--files`` files of a corpus, in this process, and prints after every ``--every``
+batches: files done, resident size, and Python's small-object allocator (pymalloc) arenas and
+bytes in use. When the resident size climbs while pymalloc stays flat, the growth is outside
+Python's objects (glibc's heap, native libraries).
+
+By default the process keeps the heap as a run does (``flows.memory``: fixed thresholds, two
+arenas, trimmed after each batch); ``--glibc-defaults`` leaves glibc as it is and never trims,
+as runs did before. ``--no-validate`` runs the transforms only. Staging goes to a scratch
+warehouse under ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def pymalloc_in_use() -> tuple[int, float]:
+    """(arenas allocated now, MB in allocated blocks), from ``sys._debugmallocstats``."""
+    read_end, write_end = os.pipe()
+    saved = os.dup(2)
+    os.dup2(write_end, 2)  # the stats go to the C-level stderr
+    try:
+        sys._debugmallocstats()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    arenas = re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text)
+    in_use = re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text)
+    if not arenas or not in_use:
+        return 0, 0.0
+    return int(arenas[1].replace(",", "")), int(in_use[1].replace(",", "")) / 2**20
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--every", type=int, default=4, help="batches between samples")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--glibc-defaults", action="store_true")
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+
+    from flows.settings import configure_prefect_environment
+
+    configure_prefect_environment()
+    import flows.news_etl as etl
+    from flows.extract import read_manifest, scan_folder
+    from flows.memory import keep_heap_flat, return_free_memory
+    from warehouse.loader import WarehousePaths
+
+    if not args.glibc_defaults:
+        keep_heap_flat()
+    scratch = args.out / "wh-batch-memory"
+    shutil.rmtree(scratch, ignore_errors=True)
+    paths = WarehousePaths(scratch.resolve())
+    corpus = args.corpus.resolve()
+    scans = scan_folder(corpus, {})[: args.files]
+    manifest = read_manifest(corpus)
+    settings = etl.Settings(raw_dir=corpus, warehouse_dir=scratch)
+    reference = etl.load_reference_data.fn(settings.seeds_dir, paths)
+    today = dt.date.today()
+    staged = etl.StagedSoFar()
+    seen: dict[str, str] = {}
+    started = time.perf_counter()
+    header = ("files", "seconds", "resident MB", "pymalloc arenas", "pymalloc MB")
+    print(
+        " ".join(f"{name:>{width}}" for name, width in zip(header, (7, 8, 12, 16, 12), strict=True))
+    )
+    for number, batch in enumerate(etl._batches(scans, args.batch_size)):
+        reads = etl.mark_duplicates(
+            etl.read_files.fn(batch, manifest, settings.max_file_bytes).reads, seen
+        )
+        if not args.glibc_defaults:
+            return_free_memory()  # as process_batch does before each batch
+        transformed = etl.transform_batch.fn(reads, reference, today, "bench")
+        if not args.no_validate:
+            checked = etl.validate_batch.fn(
+                transformed, reference, today, "bench", settings.suites_dir
+            )
+            staged.add(etl.stage_batch.fn(checked, paths, "bench", number))
+            del checked
+        del reads, transformed
+        if (number + 1) % args.every == 0:
+            gc.collect()
+            arenas, in_use = pymalloc_in_use()
+            files = min((number + 1) * args.batch_size, len(scans))
+            print(
+                f"{files:>7} {time.perf_counter() - started:>8.0f} {resident_mb():>12.0f} "
+                f"{arenas:>16} {in_use:>12.0f}",
+                flush=True,
+            )
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

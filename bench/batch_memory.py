@@ -74,11 +74,11 @@ def main() -> int:
     configure_prefect_environment()
     import flows.news_etl as etl
     from flows.extract import read_manifest, scan_folder
-    from flows.memory import keep_heap_flat, return_free_memory
+    from flows.memory import configure_heap, return_free_memory
     from warehouse.loader import WarehousePaths
 
     if not args.glibc_defaults:
-        keep_heap_flat()
+        configure_heap()
     scratch = args.out / "wh-batch-memory"
     shutil.rmtree(scratch, ignore_errors=True)
     paths = WarehousePaths(scratch.resolve())

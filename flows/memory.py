@@ -48,7 +48,7 @@ def _call(function: str, *arguments: int) -> None:
         native(*arguments)
 
 
-def keep_heap_flat() -> None:
+def configure_heap() -> None:
     """Fix glibc's mmap and trim thresholds and cap its arenas, for this process and the
     processes it forks. Call early: blocks already placed stay where they are."""
     _call("mallopt", _M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)

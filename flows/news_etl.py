@@ -41,7 +41,7 @@ from flows.extract import (
     read_manifest,
     scan_folder,
 )
-from flows.memory import keep_heap_flat, return_free_memory
+from flows.memory import configure_heap, return_free_memory
 from flows.quality import validation_parameters
 from flows.report import write_report
 from flows.settings import Settings
@@ -576,7 +576,7 @@ def news_etl(
     if suites_dir:
         settings = replace(settings, suites_dir=Path(suites_dir))
     paths = WarehousePaths(settings.warehouse_dir.resolve())
-    keep_heap_flat()
+    configure_heap()
     with run_lock(paths):
         return _run(settings, paths, batch_size or settings.batch_size, parallelism)
 

@@ -11,6 +11,6 @@ import distributed  # noqa: F401
 import great_expectations  # noqa: F401
 
 import flows.news_etl  # noqa: F401
-from flows.memory import keep_heap_flat
+from flows.memory import configure_heap
 
-keep_heap_flat()  # the forked workers inherit glibc's settings
+configure_heap()  # the forked workers inherit glibc's settings

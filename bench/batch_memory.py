@@ -101,7 +101,7 @@ def main() -> int:
         )
         if not args.glibc_defaults:
             return_free_memory()  # as process_batch does before each batch
-        transformed = etl.transform_batch.fn(reads, reference, today, "bench")
+        transformed = etl.transform_batch(reads, reference, today, "bench")
         if not args.no_validate:
             checked = etl.validate_batch.fn(
                 transformed, reference, today, "bench", settings.suites_dir

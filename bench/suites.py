@@ -223,7 +223,7 @@ def profile_batch(corpus: Path, files: int, out: Path, top: int = 25) -> str:
     )
     reference = load_reference_data.fn(settings.seeds_dir, paths)
     today = dt.date.today()
-    batch = transform_batch.fn(reads, reference, today, "bench")
+    batch = transform_batch(reads, reference, today, "bench")
     validate_batch.fn(batch, reference, today, "bench", settings.suites_dir)  # GX warm
     load = load_average()
     profiler = cProfile.Profile()

@@ -282,10 +282,11 @@ def article_counts(articles: Sequence[Article]) -> Counter[str]:
     return counts
 
 
-@task(cache_policy=NO_CACHE)
 def transform_batch(
     reads: Sequence[FileRead], reference: ReferenceData, today: dt.date, run_id: str
 ) -> BatchResult:
+    """The transforms over one batch's articles, and its files' outcomes (inside
+    ``process_batch``: no I/O of its own, so not a task of its own)."""
     context = ArticleContext(
         aliases=reference.aliases,
         outlets=reference.outlets,
@@ -415,7 +416,7 @@ def process_batch(
     Staging writes files, so it runs as a task of its own, with I/O retries.
     """
     return_free_memory()  # what the process's previous batch left in the heap
-    transformed = transform_batch.fn(reads.value, reference.value, today, run_id)
+    transformed = transform_batch(reads.value, reference.value, today, run_id)
     checked = validate_batch.fn(transformed, reference.value, today, run_id, suites_dir)
     return stage_batch(as_is(checked), paths, run_id, batch_number)
 

@@ -82,7 +82,8 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def leftovers(warehouse: Path) -> list[str]:
-    """Staging folders, temporary files and Parquet parts of runs the warehouse does not know."""
+    """Staging folders, temporary files, run indexes and Parquet parts of runs the warehouse
+    does not know."""
     found = []
     parquet = warehouse / "parquet"
     staging = parquet / "_staging"
@@ -101,6 +102,7 @@ def leftovers(warehouse: Path) -> list[str]:
         if part.name.removeprefix("run_id=") not in runs:
             found.append(f"orphan part: {part.relative_to(warehouse)}")
     found += [f"temporary file: {p.relative_to(warehouse)}" for p in warehouse.rglob("*.tmp")]
+    found += [f"run index: {p.name}" for p in (warehouse / ".run-index").glob("*")]
     return found
 
 

@@ -52,24 +52,31 @@ class Manifest:
     hints: Mapping[str, SourceHints] = field(default_factory=dict)
 
 
-def read_manifest(raw_dir: Path) -> Manifest:
+def iter_manifest(raw_dir: Path) -> Iterator[tuple[str, SourceHints]]:
+    """(resolved path, hints) for each row of the folder's manifest, if it has one."""
     path = raw_dir / MANIFEST_NAME
     if not path.is_file():
-        return Manifest()
-    hints: dict[str, SourceHints] = {}
+        return
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = (row.get("file") or "").strip()
             if not name:
                 continue
-            hints[str((raw_dir / name).resolve())] = SourceHints(
-                url=(row.get("url") or "").strip() or None,
-                title=(row.get("title") or "").strip() or None,
-                outlet=(row.get("outlet") or "").strip() or None,
-                published=(row.get("published") or "").strip() or None,
-                author=(row.get("author") or "").strip() or None,
+            yield (
+                str((raw_dir / name).resolve()),
+                SourceHints(
+                    url=(row.get("url") or "").strip() or None,
+                    title=(row.get("title") or "").strip() or None,
+                    outlet=(row.get("outlet") or "").strip() or None,
+                    published=(row.get("published") or "").strip() or None,
+                    author=(row.get("author") or "").strip() or None,
+                ),
             )
-    return Manifest(hints)
+
+
+def read_manifest(raw_dir: Path) -> Manifest:
+    """The manifest in memory (a run keeps it on disk: ``flows.run_index``)."""
+    return Manifest(dict(iter_manifest(raw_dir)))
 
 
 def _walk(raw_dir: Path) -> Iterator[Path]:
@@ -81,16 +88,16 @@ def _walk(raw_dir: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> list[FileScan]:
-    """Every candidate file with its change status: an unchanged file costs one stat."""
-    scans = []
+def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[FileScan]:
+    """Every candidate file with its change status, as the walk finds it: an unchanged file
+    costs one stat and one ledger lookup."""
     for path in _walk(raw_dir):
         key = str(path.absolute())
         source_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
         try:
             stat = path.stat()
         except OSError as error:
-            scans.append(FileScan(key, None, None, source_format, "unreadable", _os_reason(error)))
+            yield FileScan(key, None, None, source_format, "unreadable", _os_reason(error))
             continue
         entry = ledger.get(key)
         if entry is not None and (entry.size_bytes, entry.mtime_ns) == (
@@ -98,17 +105,14 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> list[FileSc
             stat.st_mtime_ns,
         ):
             # Rejected ones too: a file is judged again only once it changes.
-            scans.append(FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, "unchanged"))
+            yield FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, "unchanged")
         elif source_format is None:
-            scans.append(
-                FileScan(
-                    key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
-                )
+            yield FileScan(
+                key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
             )
         else:
             change = "new" if entry is None else "changed"
-            scans.append(FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change))
-    return scans
+            yield FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change)
 
 
 def _os_reason(error: OSError) -> str:

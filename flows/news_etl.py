@@ -14,7 +14,7 @@ import re
 import shutil
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -33,17 +33,11 @@ from expectations.runner import (
     ValidationReport,
     validate_tables,
 )
-from flows.extract import (
-    FileRead,
-    FileScan,
-    Manifest,
-    read_file,
-    read_manifest,
-    scan_folder,
-)
+from flows.extract import FileRead, FileScan, Manifest, read_file
 from flows.memory import configure_heap, return_free_memory
 from flows.quality import validation_parameters
 from flows.report import write_report
+from flows.run_index import PENDING_CHANGES, RunIndex
 from flows.settings import Settings
 from flows.startup import warm_up_language_models
 from flows.tables import article_tables, entity_table, file_rows, to_arrow
@@ -61,8 +55,6 @@ from warehouse.loader import (
     WarehousePaths,
     learned_outlet_chrome,
     load_run,
-    loaded_hashes,
-    read_ledger,
     recover_staging,
     run_lock,
 )
@@ -160,13 +152,12 @@ def load_reference_data(seeds_dir: Path, paths: WarehousePaths) -> ReferenceData
 
 
 @task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
-def scan_raw_folder(
-    raw_dir: Path, paths: WarehousePaths
-) -> tuple[list[FileScan], Manifest, dict[str, str]]:
-    """Finish what a killed run left, then list the folder against the files ledger."""
+def scan_raw_folder(raw_dir: Path, paths: WarehousePaths, run_id: str) -> RunIndex:
+    """Finish what a killed run left, then index the folder against the files ledger (on disk:
+    see ``flows.run_index``)."""
     recover_staging(paths)
-    ledger = read_ledger(paths)
-    return scan_folder(raw_dir, ledger), read_manifest(raw_dir), loaded_hashes(ledger)
+    shutil.rmtree(paths.run_indexes, ignore_errors=True)  # a killed run's; we hold the lock
+    return RunIndex.build(paths.run_indexes / f"{run_id}.sqlite", raw_dir, paths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +185,7 @@ def read_files(scans: Sequence[FileScan], manifest: Manifest, max_bytes: int) ->
     return ReadBatch(tuple(reads))
 
 
-def mark_duplicates(reads: Sequence[FileRead], seen: dict[str, str]) -> list[FileRead]:
+def mark_duplicates(reads: Sequence[FileRead], seen: MutableMapping[str, str]) -> list[FileRead]:
     """Exact duplicate content under another name is recorded as a duplicate of the first."""
     marked = []
     for read in reads:
@@ -552,9 +543,48 @@ def as_is(value: Any) -> Any:
     return quote(value)
 
 
-def _batches(items: Sequence[FileScan], size: int) -> Iterator[Sequence[FileScan]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def stage_batches(
+    index: RunIndex,
+    reference: ReferenceData,
+    settings: Settings,
+    paths: WarehousePaths,
+    today: dt.date,
+    run_id: str,
+    batch_size: int,
+    parallelism: int,
+    clock: StageSeconds,
+) -> StagedSoFar:
+    """Read, transform, validate and stage the pending files batch by batch: memory holds one
+    batch per worker, and what the run knows per file stays in ``index``."""
+    staged = StagedSoFar()
+    in_flight: deque[PrefectFuture[StagedBatch]] = deque()
+    sealed_reference = Sealed(reference)
+    manifest = as_is(index.manifest)
+    for number, batch in enumerate(index.pending_batches(batch_size)):
+        read = read_files(as_is(batch), manifest, settings.max_file_bytes)
+        with index.writing():
+            reads = mark_duplicates(read.reads, index.first_seen)
+        clock.lap("read")
+        batch_args = (
+            Sealed(reads),
+            sealed_reference,
+            today,
+            run_id,
+            settings.suites_dir,
+            paths,
+            number,
+        )
+        if parallelism <= 1:
+            staged.add(process_batch(*batch_args))
+        else:
+            in_flight.append(process_batch.submit(*batch_args))
+            while len(in_flight) > 2 * parallelism:
+                staged.add(in_flight.popleft().result())
+        clock.lap("process")
+    while in_flight:
+        staged.add(in_flight.popleft().result())
+    clock.lap("process")
+    return staged
 
 
 # --- the flow -------------------------------------------------------------------------------
@@ -593,46 +623,25 @@ def _run(
     clock = StageSeconds()
 
     # Extract: what is new or changed since the last run.
-    scans, manifest, seen_hashes = scan_raw_folder(settings.raw_dir.resolve(), paths)
-    reference = load_reference_data(settings.seeds_dir, paths)
-    to_process = [s for s in scans if s.change in ("new", "changed", "unreadable")]
-    # lingua builds its detectors (native, ~2 s) while the first batch is read; a run with
-    # nothing to do, or whose batches go to Dask workers, never loads its models (360 MB).
-    warm_up = warm_up_language_models() if to_process and parallelism <= 1 else None
-    counts["files_seen"] = len(scans)
-    counts["files_processed"] = len(to_process)
-    for change in ("new", "changed", "unchanged"):
-        counts[f"files_{change}"] = sum(s.change == change for s in scans)
-    clock.lap("scan")
-
-    # Transform, validate and stage, batch by batch: memory holds one batch per worker.
-    staged = StagedSoFar()
-    in_flight: deque[PrefectFuture[StagedBatch]] = deque()
-    quoted_reference, sealed_reference = as_is(reference), Sealed(reference)
-    for number, batch in enumerate(_batches(to_process, batch_size)):
-        reads = mark_duplicates(
-            read_files(as_is(batch), as_is(manifest), settings.max_file_bytes).reads, seen_hashes
+    index = scan_raw_folder(settings.raw_dir.resolve(), paths, run_id)
+    try:
+        reference = load_reference_data(settings.seeds_dir, paths)
+        changes = index.change_counts()
+        pending = sum(changes[change] for change in PENDING_CHANGES)
+        # lingua builds its detectors (native, ~2 s) while the first batch is read; a run with
+        # nothing to do, or whose batches go to Dask workers, never loads its models (360 MB).
+        warm_up = warm_up_language_models() if pending and parallelism <= 1 else None
+        counts["files_seen"] = changes.total()
+        counts["files_processed"] = pending
+        for change in ("new", "changed", "unchanged"):
+            counts[f"files_{change}"] = changes[change]
+        clock.lap("scan")
+        staged = stage_batches(
+            index, reference, settings, paths, today, run_id, batch_size, parallelism, clock
         )
-        clock.lap("read")
-        batch_args = (
-            Sealed(reads),
-            sealed_reference,
-            today,
-            run_id,
-            settings.suites_dir,
-            paths,
-            number,
-        )
-        if parallelism <= 1:
-            staged.add(process_batch(*batch_args))
-        else:
-            in_flight.append(process_batch.submit(*batch_args))
-            while len(in_flight) > 2 * parallelism:
-                staged.add(in_flight.popleft().result())
-        clock.lap("process")
-    while in_flight:
-        staged.add(in_flight.popleft().result())
-    clock.lap("process")
+    finally:
+        index.remove()
+    quoted_reference = as_is(reference)
     # The load is a run's memory peak (DuckDB's share comes on top of everything resident), and
     # the transforms' models and memos are done with: they go, with the heap's freed pages
     # (once the warm-up has finished: batches with no text to detect can end before it).

@@ -44,6 +44,8 @@ def test_run_loads_every_sample_and_every_table_exists(sample_run: PipelineRun) 
     assert sample_run.query("SELECT count(*), count(*) FILTER (status = 'loaded') FROM files") == [
         (5, 5)
     ]
+    # The run's per-file index is scratch: gone once the run ends.
+    assert not list((sample_run.warehouse_dir / ".run-index").glob("*"))
 
 
 def test_every_sample_is_english(sample_run: PipelineRun) -> None:
@@ -437,7 +439,7 @@ def test_reading_batches_leaves_prefect_no_link_per_file(prefect_server: None) -
     from flows.runtime import quiet_flow_run
     from tests.conftest import SEED_ARTICLES
 
-    scans = scan_folder(SEED_ARTICLES.resolve(), {})
+    scans = list(scan_folder(SEED_ARTICLES.resolve(), {}))
     manifest = read_manifest(SEED_ARTICLES.resolve())
 
     @flow

@@ -14,9 +14,10 @@ import fcntl
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -70,6 +71,11 @@ class WarehousePaths:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def run_indexes(self) -> Path:
+        """Scratch: a running run's per-file index (``flows.run_index``), removed at its end."""
+        return self.root / ".run-index"
 
     def staging_for(self, run_id: str) -> Path:
         return self.staging / run_id
@@ -206,16 +212,19 @@ def _table_names(connection: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def read_ledger(paths: WarehousePaths) -> dict[str, LedgerEntry]:
+def ledger_chunks(paths: WarehousePaths, rows: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
+    """The files ledger, what each file was when last judged, ``rows`` at a time:
+    (path, sha256, size_bytes, mtime_ns, status), the last four a ``LedgerEntry``."""
     if not paths.database.exists():
-        return {}
+        return
     with connect(paths, read_only=True) as connection:
-        if "files" not in _table_names(connection):
-            return {}
-        rows = connection.execute(
-            "SELECT path, sha256, size_bytes, mtime_ns, status FROM files"
-        ).fetchall()
-    return {path: LedgerEntry(sha, size, mtime, status) for path, sha, size, mtime, status in rows}
+        if FILES.name not in _table_names(connection):
+            return
+        result = connection.execute(
+            f"SELECT path, sha256, size_bytes, mtime_ns, status FROM {FILES.name}"
+        )
+        while chunk := result.fetchmany(rows):
+            yield chunk
 
 
 def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
@@ -230,15 +239,6 @@ def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
     for outlet, key in rows:
         learned.setdefault(outlet, set()).add(key)
     return {outlet: frozenset(keys) for outlet, keys in learned.items()}
-
-
-def loaded_hashes(ledger: Mapping[str, LedgerEntry]) -> dict[str, str]:
-    """Content hash -> path of the file that was loaded with it (for duplicate detection)."""
-    first: dict[str, str] = {}
-    for path, entry in ledger.items():
-        if entry.status == "loaded" and entry.sha256 and path < first.get(entry.sha256, "\uffff"):
-            first[entry.sha256] = path
-    return first
 
 
 def load_memory_limit() -> str:

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from warehouse.loader import (
+    LoadOutOfMemory,
     WarehousePaths,
     connect,
     load_memory_limit,
@@ -248,3 +249,19 @@ def test_a_bad_load_memory_limit_is_refused_with_its_name(
     monkeypatch.setenv("NEWSETL_LOAD_MEMORY_LIMIT", value)
     with pytest.raises(ValueError, match="NEWSETL_LOAD_MEMORY_LIMIT"):
         load_memory_limit()
+
+
+def test_a_load_out_of_memory_names_the_limit_and_keeps_what_it_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = WarehousePaths(tmp_path)
+    _stage_batch(paths, "r1", 0, "/a.txt", "d1")
+    _load(paths, "r1")  # the warehouse exists, with one article
+    for batch in range(3):
+        _stage_batch(paths, "r2", batch, f"/b{batch}.txt", f"e{batch}")
+    monkeypatch.setenv("NEWSETL_LOAD_MEMORY_LIMIT", "1MB")
+    with pytest.raises(LoadOutOfMemory, match=r"NEWSETL_LOAD_MEMORY_LIMIT=1MB.*raise the limit"):
+        _load(paths, "r2")
+    monkeypatch.delenv("NEWSETL_LOAD_MEMORY_LIMIT")
+    _load(paths, "r2")  # with the default cap, what was left loads
+    assert _count(paths, "documents") == 4

@@ -48,6 +48,10 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse's write lock."""
 
 
+class LoadOutOfMemory(RuntimeError):
+    """DuckDB needed more memory than the load's cap (``NEWSETL_LOAD_MEMORY_LIMIT``)."""
+
+
 class WarehouseTooNew(RuntimeError):
     """The warehouse was written by a newer newsetl than this one."""
 
@@ -270,11 +274,30 @@ def load_run(
     run, which redoes only the rest (``recover_staging``). The run's row, its validations, the
     entities and the relearned outlet chrome come last, in one transaction.
     """
+    limit = load_memory_limit()
+    try:
+        _apply_staged_run(paths, run_id, limit, entities, run_row, validations)
+    except duckdb.OutOfMemoryException as error:
+        raise LoadOutOfMemory(
+            f"loading run {run_id} needed more memory than NEWSETL_LOAD_MEMORY_LIMIT={limit}. "
+            "The batches it committed are kept, and the next run processes the other files "
+            "again: raise the limit (NEWSETL_LOAD_MEMORY_LIMIT=1GB, say) and run again."
+        ) from error
+
+
+def _apply_staged_run(
+    paths: WarehousePaths,
+    run_id: str,
+    memory_limit: str,
+    entities: pa.Table,
+    run_row: pa.Table,
+    validations: pa.Table,
+) -> None:
     staging = paths.staging_for(run_id)
     with connect(paths) as connection:
         # Capped, DuckDB spills to disk instead of growing with the batch; one thread keeps it
         # from thrashing at the cap (two were no faster).
-        connection.execute(f"SET memory_limit = '{load_memory_limit()}'")
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
         connection.execute("SET temp_directory = ?", [str(paths.root / SPILL_DIR_NAME)])
         connection.execute("SET threads = 1")
         # At DuckDB's default (16 MB of WAL) nearly every batch's commit also checkpointed,
@@ -289,6 +312,9 @@ def load_run(
             with _transaction(connection):
                 _load_batch(connection, staging, batch)
             _publish_batch(paths, run_id, batch)
+        # The batches' rows, committed but not yet checkpointed, sit in DuckDB's memory (see
+        # the checkpoint threshold above) and leave the relearning below too little of it.
+        connection.execute("CHECKPOINT")
         with _transaction(connection):
             if batches:
                 # What recurs across an outlet's pages, relearned from everything now loaded.

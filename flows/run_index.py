@@ -143,6 +143,8 @@ class RunIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Used by one thread at a time, but not always the one that built it (Prefect may run
+        # a task in a thread of its own).
         self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in (
             "journal_mode = OFF",  # scratch: a killed run's index is deleted, never replayed

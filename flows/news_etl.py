@@ -52,6 +52,7 @@ from transforms.metadata import OutletDirectory
 from transforms.names import AliasIndex, build_alias_index
 from transforms.records import Article, RawArticle, Rejection, SourceHints
 from warehouse.loader import (
+    LoadOutOfMemory,
     WarehousePaths,
     learned_outlet_chrome,
     load_run,
@@ -450,7 +451,17 @@ def validation_rows(report: ValidationReport, run_id: str) -> pa.Table:
 # --- load and report ------------------------------------------------------------------------
 
 
-@task(cache_policy=NO_CACHE, retries=IO_RETRIES, retry_delay_seconds=IO_RETRY_DELAYS)
+def _unless_out_of_memory(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry the load's I/O failures, not a load that outgrew its memory cap: it would again."""
+    return not isinstance(state.data, LoadOutOfMemory)
+
+
+@task(
+    cache_policy=NO_CACHE,
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAYS,
+    retry_condition_fn=_unless_out_of_memory,
+)
 def load_warehouse(
     paths: WarehousePaths,
     run_id: str,

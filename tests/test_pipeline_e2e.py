@@ -454,3 +454,26 @@ def test_reading_batches_leaves_prefect_no_link_per_file(prefect_server: None) -
         files, links = read_three_batches()
     assert files == len(scans) == 5
     assert links <= 2 * 3  # the holder and its tuple, per batch
+
+
+def test_a_load_out_of_its_memory_cap_fails_once_with_the_limit_named(
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running out of NEWSETL_LOAD_MEMORY_LIMIT is not I/O: the load is not retried (it would
+    fail the same way), and the message says what to raise."""
+    import flows.news_etl as etl
+    from warehouse.loader import LoadOutOfMemory
+
+    attempts = []
+    real_load_run = etl.load_run
+
+    def counted_load_run(*args: object, **kwargs: object) -> None:
+        attempts.append(1)
+        real_load_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(etl, "load_run", counted_load_run)
+    monkeypatch.setenv("NEWSETL_LOAD_MEMORY_LIMIT", "1MB")
+    raw_dir = copy_seed_articles(tmp_path / "articles")
+    with pytest.raises(LoadOutOfMemory, match="NEWSETL_LOAD_MEMORY_LIMIT=1MB"):
+        run_pipeline(raw_dir, tmp_path / "warehouse")
+    assert len(attempts) == 1

@@ -92,7 +92,7 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[Fi
     """Every candidate file with its change status, as the walk finds it: an unchanged file
     costs one stat and one ledger lookup."""
     for path in _walk(raw_dir):
-        key = str(path.absolute())
+        key = file_key(path)
         source_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
         try:
             stat = path.stat()
@@ -110,9 +110,26 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[Fi
             yield FileScan(
                 key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
             )
+        elif key != str(path.absolute()):
+            yield FileScan(
+                key, stat.st_size, stat.st_mtime_ns, source_format, "unreadable", "undecodable_name"
+            )
         else:
             change = "new" if entry is None else "changed"
             yield FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change)
+
+
+def file_key(path: Path) -> str:
+    """The file's absolute path as the warehouse keeps it. A name that is not UTF-8 (a
+    Latin-1 ``café.txt`` copied from an old archive) reaches Python with its bad bytes as lone
+    surrogates, which no UTF-8 table can store: they are written as ``\\xe9`` instead, so the
+    file still gets its row (rejected, ``undecodable_name``) and the same key on every run."""
+    absolute = str(path.absolute())
+    try:
+        absolute.encode("utf-8")
+    except UnicodeEncodeError:
+        return absolute.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return absolute
 
 
 def _os_reason(error: OSError) -> str:

@@ -139,3 +139,16 @@ def test_a_file_that_vanishes_after_the_scan_is_reported(tmp_path: Path) -> None
     scan = _scan_one(tmp_path, "gone.txt")
     (tmp_path / "gone.txt").unlink()
     assert read_file(scan, SourceHints(), max_bytes=10**6).failure == "vanished"  # type: ignore[arg-type]
+
+
+def test_a_file_name_that_is_not_utf8_gets_a_storable_key_and_a_reason(tmp_path: Path) -> None:
+    bad = os.fsencode(tmp_path) + b"/caf\xe9.txt"  # Latin-1, as old archives name files
+    with open(bad, "wb") as handle:
+        handle.write(ENGLISH.encode("utf-8"))
+    (scan,) = scan_folder(tmp_path, {})
+    assert scan.path == str(tmp_path / "caf\\xe9.txt")  # stays the same from run to run
+    scan.path.encode("utf-8")  # what DuckDB and SQLite can store
+    assert (scan.change, scan.reason) == ("unreadable", "undecodable_name")
+    assert scan.size_bytes == len(ENGLISH.encode("utf-8"))  # unchanged next run, not re-judged
+    ledger = {scan.path: LedgerEntry(None, scan.size_bytes, scan.mtime_ns, "rejected")}
+    assert [s.change for s in scan_folder(tmp_path, ledger)] == ["unchanged"]

@@ -381,6 +381,9 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
         f"<p>{sample.splitlines()[0]}</p><p>{sample.splitlines()[2]}</p></article></body></html>",
         encoding="utf-8",
     )
+    # A Latin-1 file name (not UTF-8): Python sees a lone surrogate, no table can store it.
+    with open(os.fsencode(raw_dir) + b"/caf\xe9.txt", "w", encoding="utf-8") as handle:
+        handle.write(sample)
     warehouse_dir = tmp_path / "warehouse"
 
     summary = run_pipeline(raw_dir, warehouse_dir)
@@ -400,6 +403,7 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
     # utf16.txt holds the same text as 000 but other bytes: a second article, not a duplicate.
     assert files["utf16.txt"][0] == "loaded"
     assert files["huge.txt"] == ("rejected", "too_large")
+    assert files["caf\\xe9.txt"] == ("rejected", "undecodable_name")
     for name in (
         "one-long-line.txt",
         "turkish-cp1254.txt",
@@ -408,7 +412,7 @@ def test_bad_input_is_accounted_for_and_the_rest_loads(
         "page.html",
     ):
         assert files[name][0] == "loaded", (name, files[name])
-    assert len(files) == 5 + 15
+    assert len(files) == 5 + 16
     texts = dict(
         run.query("SELECT regexp_extract(source_path, '[^/]+$'), clean_text FROM documents")
     )

@@ -92,7 +92,8 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[Fi
     """Every candidate file with its change status, as the walk finds it: an unchanged file
     costs one stat and one ledger lookup."""
     for path in _walk(raw_dir):
-        key = file_key(path)
+        absolute = str(path.absolute())
+        key = storable_key(absolute)
         source_format = SUPPORTED_SUFFIXES.get(path.suffix.lower())
         try:
             stat = path.stat()
@@ -110,7 +111,7 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[Fi
             yield FileScan(
                 key, stat.st_size, stat.st_mtime_ns, None, "unreadable", "unsupported_format"
             )
-        elif key != str(path.absolute()):
+        elif key != absolute:
             yield FileScan(
                 key, stat.st_size, stat.st_mtime_ns, source_format, "unreadable", "undecodable_name"
             )
@@ -119,12 +120,11 @@ def scan_folder(raw_dir: Path, ledger: Mapping[str, LedgerEntry]) -> Iterator[Fi
             yield FileScan(key, stat.st_size, stat.st_mtime_ns, source_format, change)
 
 
-def file_key(path: Path) -> str:
-    """The file's absolute path as the warehouse keeps it. A name that is not UTF-8 (a
+def storable_key(absolute: str) -> str:
+    """A file's absolute path as the warehouse keeps it. A name that is not UTF-8 (a
     Latin-1 ``café.txt`` copied from an old archive) reaches Python with its bad bytes as lone
     surrogates, which no UTF-8 table can store: they are written as ``\\xe9`` instead, so the
     file still gets its row (rejected, ``undecodable_name``) and the same key on every run."""
-    absolute = str(path.absolute())
     try:
         absolute.encode("utf-8")
     except UnicodeEncodeError:

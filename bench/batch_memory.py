@@ -140,6 +140,12 @@ def main() -> int:
                 f"{arenas:>16} {in_use:>12.0f}",
                 flush=True,
             )
+    # What a run does before its load, the run's memory peak: drop the models and memos, trim.
+    etl.release_transform_memory(reference.aliases)
+    gc.collect()
+    if not args.glibc_defaults:
+        return_free_memory()
+    print(f"after release_transform_memory: {resident_mb():.0f} MB resident", flush=True)
     if baseline is not None:
         gc.collect()
         print_growth(baseline, tracemalloc.take_snapshot(), args.trace_top)

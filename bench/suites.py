@@ -215,6 +215,7 @@ def profile_batch(corpus: Path, files: int, out: Path, top: int = 25) -> str:
     from warehouse.loader import WarehousePaths
 
     settings = Settings()
+    out.mkdir(parents=True, exist_ok=True)
     paths = WarehousePaths((out / "wh-batch-profile").resolve())  # absent: nothing learned
     scans = [s for s in scan_folder(corpus.resolve(), {}) if s.change == "new"][:files]
     reads = mark_duplicates(

@@ -11,6 +11,10 @@ defaults, at the same speed. Two reasons, which this module takes away:
   rarely whole pages. A fixed threshold keeps large blocks in ``mmap``, returned when freed.
 - Memory freed inside the heap stays resident until trimmed: ``malloc_trim`` after each batch
   hands back the free pages, not only the top of the heap.
+- Arrow's default allocator (mimalloc in the pyarrow wheels) keeps what a batch's tables freed
+  for its own reuse: ~100 MB more resident through a run than Arrow on glibc's ``malloc``, at
+  the same speed (``bench/batch_memory.py``, 30,000 files: 1,004 against 917 MB at the end,
+  345 s each; seventh round). Arrow then allocates from glibc, under the thresholds above.
 
 Nothing here changes a result; on a C library without these calls each is a no-op.
 """
@@ -20,6 +24,8 @@ from __future__ import annotations
 import ctypes
 from functools import cache
 from typing import Any
+
+import pyarrow as pa
 
 # mallopt parameters, from glibc's <malloc.h>.
 _M_TRIM_THRESHOLD = -1
@@ -49,11 +55,13 @@ def _call(function: str, *arguments: int) -> None:
 
 
 def configure_heap() -> None:
-    """Fix glibc's mmap and trim thresholds and cap its arenas, for this process and the
-    processes it forks. Call early: blocks already placed stay where they are."""
+    """Fix glibc's mmap and trim thresholds, cap its arenas and put Arrow's allocations on
+    glibc's heap, for this process and the processes it forks. Call early: blocks already
+    placed stay where they are."""
     _call("mallopt", _M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
     _call("mallopt", _M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
     _call("mallopt", _M_ARENA_MAX, ARENA_MAX)
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def return_free_memory() -> None:

@@ -22,8 +22,12 @@ per-stage timings of the run's ``runs.counts_json``. Also measured in the same i
 
 The figure that holds on any machine is the ratio: end-to-end articles per second per core
 (wall time less the warm start-up, divided by the workers) over langdetect-alone articles per
-second. Results go to ``<out>/pipeline.json`` (merged with earlier invocations, keyed by N and
-workers) and ``docs/pipeline-scaling.svg`` (``bench/plot.py``).
+second. With ``--workers W`` (and without ``--no-startup``) the start-up is measured with the
+same ``--workers W``, which includes starting the local Dask cluster, and each run is reduced by
+its own configuration's start-up; the speed-up over one worker is also given with only the
+single-process start-up taken off (``speedup_vs_one_worker_single_startup``). Results go to
+``<out>/pipeline.json`` (merged with earlier invocations, keyed by N and workers) and
+``docs/pipeline-scaling.svg`` (``bench/plot.py``).
 """
 
 from __future__ import annotations
@@ -320,11 +324,13 @@ def import_seconds(env: dict[str, str], repeats: int = 3) -> list[float]:
     return times
 
 
-def startup(out: Path, env: dict[str, str], repeats: int = 3) -> dict[str, Any]:
+def startup(out: Path, env: dict[str, str], workers: int = 1, repeats: int = 3) -> dict[str, Any]:
+    """``newsetl run --workers W`` on the five samples: with W > 1 that includes starting the
+    local Dask cluster, the fixed part of a run on it."""
     seeds = ROOT / "seeds" / "articles"
     runs = []
     for attempt in range(repeats + 1):
-        measured, counts = run_pipeline(seeds, out / "wh-startup", 1, env)
+        measured, counts = run_pipeline(seeds, out / "wh-startup", workers, env)
         if measured.returncode != 0:
             raise RuntimeError(f"start-up run failed: {measured.stderr_tail}")
         in_flow = sum(
@@ -344,7 +350,8 @@ def startup(out: Path, env: dict[str, str], repeats: int = 3) -> dict[str, Any]:
     warm = [r["wall_seconds"] for r in runs[1:]]
     imports = import_seconds(env)
     return {
-        "command": " ".join(newsetl_command(seeds, out / "wh-startup", 1)),
+        "workers": workers,
+        "command": " ".join(newsetl_command(seeds, out / "wh-startup", workers)),
         "runs": runs,
         "cold_seconds": runs[0]["wall_seconds"],
         "warm_seconds": round(statistics.median(warm), 3),
@@ -649,15 +656,29 @@ def merge_json(path: Path, update: dict[str, Any]) -> dict[str, Any]:
     baselines = data.get("baselines", {})
     data["baselines"] = baselines
     data["results"] = [results[k] for k in sorted(results)]
-    warm = data.get("startup", {}).get("warm_seconds", 0.0)
-    warm_cpu = data.get("startup", {}).get("warm_cpu_seconds")
+    single = data.get("startup", {})
+    by_workers = data.get("startup_by_workers", {})
     for r in data["results"]:
-        derive(r, warm, baselines.get(str(r["n"])), warm_cpu)
+        # Each run less its own configuration's start-up (with workers: the cluster's start too)
+        # when that was measured, else less the single-process one.
+        own = by_workers.get(str(r["workers"]), single)
+        derive(
+            r, own.get("warm_seconds", 0.0), baselines.get(str(r["n"])), own.get("warm_cpu_seconds")
+        )
+        r["startup_subtracted"] = {
+            "workers": own.get("workers", 1),
+            "seconds": own.get("warm_seconds"),
+        }
     one = {r["n"]: r for r in data["results"] if r["workers"] == 1 and r.get("articles_per_second")}
     for r in data["results"]:
         if r["workers"] > 1 and r["n"] in one and r.get("articles_per_second"):
             r["speedup_vs_one_worker"] = round(
                 r["articles_per_second"] / one[r["n"]]["articles_per_second"], 3
+            )
+            # The same, with only the single-process start-up taken off this run as well.
+            less_single = r["wall_seconds"] - single.get("warm_seconds", 0.0)
+            r["speedup_vs_one_worker_single_startup"] = round(
+                r["articles_loaded"] / less_single / one[r["n"]]["articles_per_second"], 3
             )
             r["speedup_vs_one_worker_wall"] = round(
                 one[r["n"]]["wall_seconds"] / r["wall_seconds"], 3
@@ -667,6 +688,12 @@ def merge_json(path: Path, update: dict[str, Any]) -> dict[str, Any]:
 
 
 def print_table(data: dict[str, Any]) -> None:
+    for workers, startup_data in sorted(data.get("startup_by_workers", {}).items()):
+        print(
+            f"start-up on seeds/articles, --workers {workers}: "
+            f"cold {startup_data['cold_seconds']:.1f} s, "
+            f"warm {startup_data['warm_seconds']:.1f} s; load {startup_data['load']}"
+        )
     startup_data = data.get("startup", {})
     if startup_data:
         print(
@@ -693,6 +720,12 @@ def print_table(data: dict[str, Any]) -> None:
             f"{r['peak_largest_mb']:>7.0f} {s.get('process', 0):>8.1f} "
             f"{s.get('validate', 0):>7.1f} "
             f"{s.get('load', 0):>6.1f} {s.get('report', 0):>6.1f}  {r['load_before']}"
+            + (
+                f"  {r['speedup_vs_one_worker']:.2f}x one worker "
+                f"({r['speedup_vs_one_worker_single_startup']:.2f}x less the one-process start-up)"
+                if "speedup_vs_one_worker" in r
+                else ""
+            )
             + ("  TIMED OUT" if r["timed_out"] else "")
             + (f"  exit {r['returncode']}" if r["returncode"] else "")
         )
@@ -724,8 +757,16 @@ def main() -> int:
     env = bench_env(out)
     update: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     if not args.no_startup:
-        update["startup"] = startup(out, env)
-        print(json.dumps(update["startup"], indent=1))
+        measured_startup = startup(out, env, args.workers)
+        print(json.dumps(measured_startup, indent=1))
+        existing_by_workers = {}
+        if (out / "pipeline.json").exists():
+            existing_by_workers = json.loads((out / "pipeline.json").read_text()).get(
+                "startup_by_workers", {}
+            )
+        update["startup_by_workers"] = {**existing_by_workers, str(args.workers): measured_startup}
+        if args.workers == 1:
+            update["startup"] = measured_startup
     baselines: dict[str, Any] = {}
     results = []
     for n in args.n:

@@ -706,7 +706,7 @@ def print_table(data: dict[str, Any]) -> None:
     header = (
         f"{'N':>7} {'W':>2} {'articles':>8} {'wall s':>8} {'cpu s':>8} {'art/s':>7} "
         f"{'/core':>7} {'ld/s':>6} {'ratio':>6} {'tree MB':>8} {'max MB':>7} "
-        f"{'process':>8} {'valid.':>7} {'load':>6} {'report':>6}  load avg"
+        f"{'read':>6} {'process':>8} {'valid.':>7}  load avg"
     )
     print(header)
     for r in data["results"]:
@@ -717,9 +717,8 @@ def print_table(data: dict[str, Any]) -> None:
             f"{r.get('articles_per_second_per_core', 0):>7.1f} "
             f"{r.get('langdetect_articles_per_second', 0):>6.1f} "
             f"{r.get('ratio_vs_langdetect_per_core', 0):>6.2f} {r['peak_tree_mb']:>8.0f} "
-            f"{r['peak_largest_mb']:>7.0f} {s.get('process', 0):>8.1f} "
-            f"{s.get('validate', 0):>7.1f} "
-            f"{s.get('load', 0):>6.1f} {s.get('report', 0):>6.1f}  {r['load_before']}"
+            f"{r['peak_largest_mb']:>7.0f} {s.get('read', 0):>6.1f} {s.get('process', 0):>8.1f} "
+            f"{s.get('validate', 0):>7.1f}  {r['load_before']}"
             + (
                 f"  {r['speedup_vs_one_worker']:.2f}x one worker "
                 f"({r['speedup_vs_one_worker_single_startup']:.2f}x less the one-process start-up)"

@@ -3,7 +3,7 @@
 Measured in one process over the first 40,000 files of the 100,000-file benchmark corpus (the
 flow's batch functions without Prefect, ``bench/batch_memory.py``; ``docs/benchmarks-pipeline.md``,
 fifth round): with these settings the resident size is ~110 MB lower than with glibc's
-defaults, at the same speed. Two reasons, which this module takes away:
+defaults, at the same speed. Three reasons, which this module takes away:
 
 - glibc raises its threshold for serving a block from ``mmap`` to the size of every large block
   freed (up to 32 MB). After the first batch has freed pandas' and Arrow's arrays, every later

@@ -15,6 +15,7 @@ from expectations.runner import (
     WARNING,
     load_suite_documents,
     validate_tables,
+    with_document_keys,
 )
 from flows.quality import literal_alternation, validation_parameters
 from warehouse.schema import TABLES_BY_NAME
@@ -185,3 +186,10 @@ def test_the_trie_regex_finds_what_the_flat_alternation_finds(text: str) -> None
     flat = _flat_alternation(words)
     assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
     assert all(trie.fullmatch(word) for word in words)
+
+
+def test_document_keys_are_a_left_join_on_the_batchs_documents() -> None:
+    paragraphs = _paragraphs(doc_id=["d1", "d9", None])
+    keyed = with_document_keys(paragraphs, {"d1", "d2"})
+    assert keyed[DOCUMENT_KEY_COLUMN].tolist() == ["d1", None, None]
+    assert DOCUMENT_KEY_COLUMN not in paragraphs.columns  # the caller's frame is left as it was

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,12 +12,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from warehouse import loader
 from warehouse.loader import (
     LoadOutOfMemory,
     WarehousePaths,
     connect,
     load_memory_limit,
     load_run,
+    memory_size_bytes,
     migrate,
     recover_staging,
 )
@@ -265,3 +268,33 @@ def test_a_load_out_of_memory_names_the_limit_and_keeps_what_it_committed(
     monkeypatch.delenv("NEWSETL_LOAD_MEMORY_LIMIT")
     _load(paths, "r2")  # with the default cap, what was left loads
     assert _count(paths, "documents") == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("128MB", 128_000_000),
+        ("1GB", 1_000_000_000),
+        ("1.5GiB", 1_610_612_736),
+        ("512 MiB", 536_870_912),
+        ("64KB", 64_000),
+    ],
+)
+def test_memory_sizes_are_read_as_duckdb_reads_them(value: str, expected: int) -> None:
+    assert memory_size_bytes(value) == expected
+
+
+def test_a_load_short_of_memory_grows_its_cap_and_loads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    roomy, tight = WarehousePaths(tmp_path / "roomy"), WarehousePaths(tmp_path / "tight")
+    for paths in (roomy, tight):
+        for batch in range(3):
+            _stage_batch(paths, "r1", batch, f"/b{batch}.txt", f"e{batch}")
+    _load(roomy, "r1")
+    monkeypatch.setattr(loader, "LOAD_MEMORY_START", "1MB")  # far too little to start with
+    with caplog.at_level(logging.INFO, logger="warehouse.loader"):
+        _load(tight, "r1")
+    assert "its cap is now" in caplog.text
+    for table in ("documents", "files", "runs"):
+        assert _count(tight, table) == _count(roomy, table) > 0

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +38,16 @@ from warehouse.schema import (
     VIEWS,
 )
 
+logger = logging.getLogger(__name__)
+
 DATABASE_NAME = "news.duckdb"
 RUN_LOCK_NAME = ".newsetl-run.lock"
-#: What DuckDB may hold in memory while loading a run before it spills to disk.
-DEFAULT_LOAD_MEMORY_LIMIT = "256MB"
+#: The most DuckDB may hold in memory while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``).
+DEFAULT_LOAD_MEMORY_LIMIT = "1GB"
+#: Where the load's cap starts. It doubles each time DuckDB runs out, up to the limit: a
+#: usual load stays at the start (the cap is most of what the load adds to the run's memory),
+#: and a warehouse whose indexes outgrow it still loads.
+LOAD_MEMORY_START = "128MB"
 #: Where DuckDB spills while loading (it removes its files when done).
 SPILL_DIR_NAME = ".duckdb-spill"
 
@@ -245,6 +253,55 @@ def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
     return {outlet: frozenset(keys) for outlet, keys in learned.items()}
 
 
+_SIZE_UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}
+
+
+def memory_size_bytes(value: str) -> int:
+    """A DuckDB memory size (``256MB``, ``1.5GiB``) in bytes: ``KB``... are powers of 1000,
+    ``KiB``... of 1024, as DuckDB reads them."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", value.strip(), flags=re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"not a memory size: {value!r}")
+    number, unit, binary = match.groups()
+    scale = 1024 ** "_KMGT".index(unit.upper()) if binary else _SIZE_UNITS[unit.upper()]
+    return int(float(number) * scale)
+
+
+@dataclass(slots=True)
+class _MemoryCap:
+    """The load's DuckDB memory cap: from ``LOAD_MEMORY_START``, doubled on demand up to the
+    limit."""
+
+    current: int
+    ceiling: int
+
+    def grow(self) -> bool:
+        """Double the cap, up to the ceiling; False when it is there already."""
+        if self.current >= self.ceiling:
+            return False
+        self.current = min(2 * self.current, self.ceiling)
+        return True
+
+    def apply(self, connection: duckdb.DuckDBPyConnection) -> None:
+        connection.execute(f"SET memory_limit = '{self.current}B'")
+
+
+def _with_headroom(
+    connection: duckdb.DuckDBPyConnection, cap: _MemoryCap, step: Callable[[], None]
+) -> None:
+    """Run ``step`` (a transaction, or a checkpoint: safe to run again once it failed), with
+    a larger cap each time DuckDB runs out, until the limit."""
+    while True:
+        try:
+            step()
+            return
+        except duckdb.OutOfMemoryException:
+            if not cap.grow():
+                raise
+            logger.info("the load ran out of memory; its cap is now %d MB", cap.current >> 20)
+            cap.apply(connection)
+
+
 def load_memory_limit() -> str:
     """DuckDB's memory cap while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``, e.g. ``1GB``)."""
     value = os.environ.get("NEWSETL_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT).strip()
@@ -275,20 +332,24 @@ def load_run(
     entities and the relearned outlet chrome come last, in one transaction.
     """
     limit = load_memory_limit()
+    ceiling = memory_size_bytes(limit)
+    # Most of what the load adds to the run's memory is DuckDB's cap: it starts low and grows
+    # only for a warehouse that needs it (its key indexes grow with it).
+    cap = _MemoryCap(min(memory_size_bytes(LOAD_MEMORY_START), ceiling), ceiling)
     try:
-        _apply_staged_run(paths, run_id, limit, entities, run_row, validations)
+        _apply_staged_run(paths, run_id, cap, entities, run_row, validations)
     except duckdb.OutOfMemoryException as error:
         raise LoadOutOfMemory(
             f"loading run {run_id} needed more memory than NEWSETL_LOAD_MEMORY_LIMIT={limit}. "
             "The batches it committed are kept, and the next run processes the other files "
-            "again: raise the limit (NEWSETL_LOAD_MEMORY_LIMIT=1GB, say) and run again."
+            "again: raise the limit (NEWSETL_LOAD_MEMORY_LIMIT=4GB, say) and run again."
         ) from error
 
 
 def _apply_staged_run(
     paths: WarehousePaths,
     run_id: str,
-    memory_limit: str,
+    cap: _MemoryCap,
     entities: pa.Table,
     run_row: pa.Table,
     validations: pa.Table,
@@ -297,7 +358,7 @@ def _apply_staged_run(
     with connect(paths) as connection:
         # Capped, DuckDB spills to disk instead of growing with the batch; one thread keeps it
         # from thrashing at the cap (two were no faster).
-        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        cap.apply(connection)
         connection.execute("SET temp_directory = ?", [str(paths.root / SPILL_DIR_NAME)])
         connection.execute("SET threads = 1")
         # At DuckDB's default (16 MB of WAL) nearly every batch's commit also checkpointed,
@@ -305,33 +366,60 @@ def _apply_staged_run(
         # database file 1.8x the size. Commits still reach the WAL on disk (a killed load
         # replays it); the checkpoint comes at close, or once per gigabyte of WAL.
         connection.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
-        with _transaction(connection):
-            migrate(connection)
+        _with_headroom(connection, cap, partial(_atomically, connection, migrate))
         batches = staged_batches(staging)
         for batch in batches:
-            with _transaction(connection):
-                _load_batch(connection, staging, batch)
+            step = partial(_atomically, connection, _load_batch, staging, batch)
+            _with_headroom(connection, cap, step)
             _publish_batch(paths, run_id, batch)
         # The batches' rows, committed but not yet checkpointed, sit in DuckDB's memory (see
         # the checkpoint threshold above) and leave the relearning below too little of it.
-        connection.execute("CHECKPOINT")
-        with _transaction(connection):
-            if batches:
-                # What recurs across an outlet's pages, relearned from everything now loaded.
-                connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
-                connection.execute(
-                    f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id]
-                )
-            connection.register("entities_in", entities)
-            connection.execute(f"DELETE FROM {ENTITIES.name}")
-            connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
-            connection.register("validations_in", validations)
-            connection.execute(
-                f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in"
-            )
-            connection.register("run_in", run_row)
-            connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
+        _with_headroom(connection, cap, partial(_checkpoint, connection))
+        _with_headroom(
+            connection,
+            cap,
+            partial(_finish_run, connection, run_id, bool(batches), entities, run_row, validations),
+        )
     publish_staging(paths, run_id)
+
+
+def _atomically(
+    connection: duckdb.DuckDBPyConnection,
+    step: Callable[..., object],
+    *arguments: Any,
+) -> None:
+    with _transaction(connection):
+        step(connection, *arguments)
+
+
+def _checkpoint(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("CHECKPOINT")
+
+
+def _finish_run(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    loaded_batches: bool,
+    entities: pa.Table,
+    run_row: pa.Table,
+    validations: pa.Table,
+) -> None:
+    """The run's own rows, and the outlet chrome relearned from everything loaded, in one
+    transaction."""
+    with _transaction(connection):
+        if loaded_batches:
+            # What recurs across an outlet's pages, relearned from everything now loaded.
+            connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
+            connection.execute(f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id])
+        connection.register("entities_in", entities)
+        connection.execute(f"DELETE FROM {ENTITIES.name}")
+        connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
+        connection.register("validations_in", validations)
+        connection.execute(
+            f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in"
+        )
+        connection.register("run_in", run_row)
+        connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
 
 
 @contextlib.contextmanager

@@ -57,7 +57,7 @@ class WarehouseBusy(RuntimeError):
 
 
 class LoadOutOfMemory(RuntimeError):
-    """DuckDB needed more memory than the load's cap (``NEWSETL_LOAD_MEMORY_LIMIT``)."""
+    """DuckDB needed more memory than the load may use (``NEWSETL_LOAD_MEMORY_LIMIT``)."""
 
 
 class WarehouseTooNew(RuntimeError):
@@ -303,7 +303,8 @@ def _with_headroom(
 
 
 def load_memory_limit() -> str:
-    """DuckDB's memory cap while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``, e.g. ``1GB``)."""
+    """The most DuckDB may use while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``, e.g. ``1GB``);
+    the load's cap starts at ``LOAD_MEMORY_START`` and grows up to it."""
     value = os.environ.get("NEWSETL_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT).strip()
     if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
         raise ValueError(f"NEWSETL_LOAD_MEMORY_LIMIT must look like 256MB or 1GB, not {value!r}")

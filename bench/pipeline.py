@@ -754,16 +754,16 @@ def main() -> int:
         print(profile_flow(args.profile_flow, out))
         return 0
     env = bench_env(out)
+    path = out / "pipeline.json"
+    existing = json.loads(path.read_text()) if path.exists() else {}
     update: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     if not args.no_startup:
         measured_startup = startup(out, env, args.workers)
         print(json.dumps(measured_startup, indent=1))
-        existing_by_workers = {}
-        if (out / "pipeline.json").exists():
-            existing_by_workers = json.loads((out / "pipeline.json").read_text()).get(
-                "startup_by_workers", {}
-            )
-        update["startup_by_workers"] = {**existing_by_workers, str(args.workers): measured_startup}
+        update["startup_by_workers"] = {
+            **existing.get("startup_by_workers", {}),
+            str(args.workers): measured_startup,
+        }
         if args.workers == 1:
             update["startup"] = measured_startup
     baselines: dict[str, Any] = {}
@@ -782,8 +782,6 @@ def main() -> int:
         if not args.no_baseline:
             baselines[str(n)] = langdetect_baseline(Path(result.corpus), args.baseline_articles)
             print(f"  langdetect alone: {json.dumps(baselines[str(n)])}", flush=True)
-    path = out / "pipeline.json"
-    existing = json.loads(path.read_text()) if path.exists() else {}
     merged_baselines = {**existing.get("baselines", {}), **baselines}
     update["baselines"] = merged_baselines
     update["results"] = results

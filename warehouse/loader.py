@@ -253,18 +253,18 @@ def learned_outlet_chrome(paths: WarehousePaths) -> dict[str, frozenset[str]]:
     return {outlet: frozenset(keys) for outlet, keys in learned.items()}
 
 
-_SIZE_UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}
+#: A memory size as DuckDB takes it: ``256MB``, ``1GB``, ``1.5GiB``, ``512 MB``.
+_MEMORY_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT])(i?)B", flags=re.IGNORECASE)
 
 
 def memory_size_bytes(value: str) -> int:
-    """A DuckDB memory size (``256MB``, ``1.5GiB``) in bytes: ``KB``... are powers of 1000,
-    ``KiB``... of 1024, as DuckDB reads them."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)B", value.strip(), flags=re.IGNORECASE)
+    """A DuckDB memory size in bytes: ``KB``... are powers of 1000, ``KiB``... of 1024, as
+    DuckDB reads them."""
+    match = _MEMORY_SIZE.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"not a memory size: {value!r}")
     number, unit, binary = match.groups()
-    scale = 1024 ** "_KMGT".index(unit.upper()) if binary else _SIZE_UNITS[unit.upper()]
-    return int(float(number) * scale)
+    return int(float(number) * (1024 if binary else 1000) ** ("KMGT".index(unit.upper()) + 1))
 
 
 @dataclass(slots=True)
@@ -306,7 +306,7 @@ def load_memory_limit() -> str:
     """The most DuckDB may use while loading a run (``NEWSETL_LOAD_MEMORY_LIMIT``, e.g. ``1GB``);
     the load's cap starts at ``LOAD_MEMORY_START`` and grows up to it."""
     value = os.environ.get("NEWSETL_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT).strip()
-    if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", value, flags=re.IGNORECASE):
+    if not _MEMORY_SIZE.fullmatch(value):
         raise ValueError(f"NEWSETL_LOAD_MEMORY_LIMIT must look like 256MB or 1GB, not {value!r}")
     return value
 
@@ -376,11 +376,17 @@ def _apply_staged_run(
         # The batches' rows, committed but not yet checkpointed, sit in DuckDB's memory (see
         # the checkpoint threshold above) and leave the relearning below too little of it.
         _with_headroom(connection, cap, partial(_checkpoint, connection))
-        _with_headroom(
+        finish = partial(
+            _atomically,
             connection,
-            cap,
-            partial(_finish_run, connection, run_id, bool(batches), entities, run_row, validations),
+            _finish_run,
+            run_id,
+            bool(batches),
+            entities,
+            run_row,
+            validations,
         )
+        _with_headroom(connection, cap, finish)
     publish_staging(paths, run_id)
 
 
@@ -405,22 +411,18 @@ def _finish_run(
     run_row: pa.Table,
     validations: pa.Table,
 ) -> None:
-    """The run's own rows, and the outlet chrome relearned from everything loaded, in one
-    transaction."""
-    with _transaction(connection):
-        if loaded_batches:
-            # What recurs across an outlet's pages, relearned from everything now loaded.
-            connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
-            connection.execute(f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id])
-        connection.register("entities_in", entities)
-        connection.execute(f"DELETE FROM {ENTITIES.name}")
-        connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
-        connection.register("validations_in", validations)
-        connection.execute(
-            f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in"
-        )
-        connection.register("run_in", run_row)
-        connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
+    """The run's own rows, and the outlet chrome relearned from everything loaded."""
+    if loaded_batches:
+        # What recurs across an outlet's pages, relearned from everything now loaded.
+        connection.execute(f"DELETE FROM {OUTLET_CHROME.name}")
+        connection.execute(f"INSERT INTO {OUTLET_CHROME.name} {LEARN_OUTLET_CHROME}", [run_id])
+    connection.register("entities_in", entities)
+    connection.execute(f"DELETE FROM {ENTITIES.name}")
+    connection.execute(f"INSERT INTO {ENTITIES.name} SELECT * FROM entities_in")
+    connection.register("validations_in", validations)
+    connection.execute(f"INSERT OR REPLACE INTO {VALIDATIONS.name} SELECT * FROM validations_in")
+    connection.register("run_in", run_row)
+    connection.execute(f"INSERT OR REPLACE INTO {RUNS.name} SELECT * FROM run_in")
 
 
 @contextlib.contextmanager

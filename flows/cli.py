@@ -90,9 +90,17 @@ def run(
     parallel = workers > 1 or dask_address is not None
     try:
         with contextlib.ExitStack() as stack:
+            from flows.runtime import (
+                dask_task_runner,
+                prefect_api,
+                quiet_flow_run,
+                start_worker_forkserver,
+            )
+
+            if workers > 1 and dask_address is None:
+                start_worker_forkserver(server)  # before the imports below, to overlap them too
             from expectations.runner import prepare_validation_in_background
             from flows.news_etl import news_etl
-            from flows.runtime import dask_task_runner, prefect_api, quiet_flow_run
 
             prepare_validation_in_background()
             stack.enter_context(prefect_api(server))

@@ -24,7 +24,6 @@ Nothing here imports Prefect, Great Expectations or pandas.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib.util
 import os
 import socket
@@ -36,8 +35,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-#: uvicorn's exit status when the port is taken (Prefect retries on another port too).
-_PORT_IN_USE = 3
 _POLL_SECONDS = 0.05
 
 
@@ -45,10 +42,11 @@ class PrefectServerFailed(RuntimeError):
     """The temporary server exited or did not answer in time."""
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 def _startup_timeout() -> float:
@@ -56,11 +54,22 @@ def _startup_timeout() -> float:
 
 
 class TemporaryPrefectServer:
-    """One temporary Prefect API server for this process and the workers it starts."""
+    """One temporary Prefect API server for this process and the workers it starts.
+
+    Its port is bound here and the listening socket handed to uvicorn (``--fd``), so the API URL
+    is final from the start: worker processes launched before the server answers (see
+    ``flows.runtime.start_worker_forkserver``) can be given it, and no other program can take
+    the port between choosing it and binding it. Requests that come early wait in the socket's
+    backlog.
+    """
 
     def __init__(self) -> None:
-        self.port = _free_port()
-        self.process = self._launch()
+        listener = _listening_socket()
+        self.port = int(listener.getsockname()[1])
+        try:
+            self.process = self._launch(listener.fileno())
+        finally:
+            listener.close()  # the server holds its own copy
         # Registered before Prefect is imported, so it runs after Prefect's own exit handlers
         # (atexit is last in, first out) and the server outlives their final API calls.
         atexit.register(self.stop)
@@ -69,7 +78,7 @@ class TemporaryPrefectServer:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
-    def _launch(self) -> subprocess.Popen[bytes]:
+    def _launch(self, fd: int) -> subprocess.Popen[bytes]:
         spec = importlib.util.find_spec("prefect")
         assert spec is not None and spec.origin is not None, "prefect is not installed"
         app_dir = Path(spec.origin).parent.parent
@@ -81,10 +90,8 @@ class TemporaryPrefectServer:
             str(app_dir),
             "--factory",
             "prefect.server.api.server:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
+            "--fd",
+            str(fd),
             "--log-level",
             "error",
             "--lifespan",
@@ -97,17 +104,13 @@ class TemporaryPrefectServer:
             "PREFECT__SERVER_FINAL": "1",
         }
         env.pop("PREFECT_API_URL", None)
-        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, pass_fds=(fd,))
 
     def wait_until_ready(self) -> str:
         """Block until the server answers its health check; its API URL."""
         deadline = time.monotonic() + _startup_timeout()
         while time.monotonic() < deadline:
             status = self.process.poll()
-            if status == _PORT_IN_USE:
-                self.port = _free_port()
-                self.process = self._launch()
-                continue
             if status is not None:
                 raise PrefectServerFailed(f"Prefect's temporary server exited with code {status}")
             try:

@@ -3,18 +3,31 @@
 
     .venv/bin/python bench/rerun.py CORPUS [--warehouse DIR] [--repeats 2] [--out bench/out]
     .venv/bin/python bench/rerun.py bench/out/corpora/c10000
+    .venv/bin/python bench/rerun.py bench/out/corpora/c10000 --prefect-server
 
 A first ``newsetl run`` of CORPUS into a fresh warehouse, then ``--repeats`` more runs on the
 unchanged folder, each in a subprocess, timed from outside (wall) and from inside
 (``runs.counts_json``: seconds of scan, read, process, validate, load and report). Writes
-``<out>/rerun.json``.
+``<out>/rerun.json`` (``rerun-prefect-server.json`` with ``--prefect-server``).
+
+By default each run starts Prefect's temporary server, as a one-off ``newsetl run`` does (its
+boot, ~4 s, is most of an unchanged re-run). ``--prefect-server`` first starts ``prefect server
+start`` (its own Prefect home under ``--out``) and points every run at it, as scheduled runs are
+set up (README, "Running it unattended"): the runs then pay no server boot.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +57,40 @@ def one_run(corpus: Path, warehouse: Path, env: dict[str, str]) -> dict[str, Any
         "load_before": measured.load_before,
         "load_after": measured.load_after,
     }
+
+
+@contextlib.contextmanager
+def prefect_server(out: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A ``prefect server start`` for the runs; the environment that points them at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = out / "prefect-server-home"
+    home.mkdir(parents=True, exist_ok=True)
+    server_env = {**env, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "0"}
+    server_env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    command = [str(ROOT / ".venv" / "bin" / "prefect"), "server", "start", "--host", "127.0.0.1"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("prefect server start did not come up") from None
+                time.sleep(0.2)
+        yield {**env, "PREFECT_API_URL": url}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def first_from_pipeline(path: Path, corpus: Path, warehouse: Path) -> dict[str, Any]:
@@ -93,12 +140,30 @@ def main() -> int:
         help="the first run is the one bench/pipeline.py made into --warehouse (its figures "
         "from <out>/pipeline.json); only the re-runs are made here",
     )
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="run everything against one `prefect server start` instead of a temporary server "
+        "per run",
+    )
     args = parser.parse_args()
+    if args.reuse and args.prefect_server:
+        parser.error("--reuse takes a first run made with a temporary server")
     out = args.out.resolve()
     warehouse = (args.warehouse or out / f"wh-rerun-{args.corpus.name}").resolve()
+
+    with contextlib.ExitStack() as stack:
+        env = bench_env(out)
+        if args.prefect_server:
+            env = stack.enter_context(prefect_server(out, env))
+        return measure_reruns(args, out, warehouse, env)
+
+
+def measure_reruns(
+    args: argparse.Namespace, out: Path, warehouse: Path, env: dict[str, str]
+) -> int:
     import shutil
 
-    env = bench_env(out)
     if args.reuse:
         first = first_from_pipeline(out / "pipeline.json", args.corpus, warehouse)
     else:
@@ -122,8 +187,10 @@ def main() -> int:
         "rows_after_first": rows_after_first,
         "rows_after_reruns": rows_after,
         "load": load_average(),
+        "prefect_server": "prefect server start" if args.prefect_server else "temporary, per run",
     }
-    (out / "rerun.json").write_text(json.dumps(result, indent=1) + "\n")
+    name = "rerun-prefect-server.json" if args.prefect_server else "rerun.json"
+    (out / name).write_text(json.dumps(result, indent=1) + "\n")
     print(
         f"first {first['wall_seconds']:.1f} s ({first['articles_loaded']} articles); "
         f"second {second['wall_seconds']:.1f} s ({second['articles_loaded']} articles, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prefect.settings import (
@@ -76,10 +76,18 @@ def start_worker_forkserver(server: TemporaryPrefectServer | None) -> None:
     url = _configured_api_url() or (server.api_url if server is not None else None)
     if url:
         environment["PREFECT_API_URL"] = url
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    try:
+    with _environment(environment):
         forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` in this process's environment inside the block, the environment as it was
+    after it."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
     finally:
         for name, value in saved.items():
             if value is None:

@@ -53,17 +53,24 @@ class Manifest:
 
 
 def iter_manifest(raw_dir: Path) -> Iterator[tuple[str, SourceHints]]:
-    """(resolved path, hints) for each row of the folder's manifest, if it has one."""
+    """(path, hints) for each row of the folder's manifest, if it has one.
+
+    The path is the one ``scan_folder`` gives the file when the folder is resolved: the folder
+    resolved once, the row's name joined to it and normalised. Resolving each row's path
+    instead cost a ``stat`` per path component (0.3 s per 6,600 rows, on every run, unchanged
+    ones included), and named a symlinked file by its target, which the scan never does.
+    """
     path = raw_dir / MANIFEST_NAME
     if not path.is_file():
         return
+    folder = str(raw_dir.resolve())
     with path.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             name = (row.get("file") or "").strip()
             if not name:
                 continue
             yield (
-                str((raw_dir / name).resolve()),
+                os.path.normpath(os.path.join(folder, name)),
                 SourceHints(
                     url=(row.get("url") or "").strip() or None,
                     title=(row.get("title") or "").strip() or None,

@@ -117,6 +117,25 @@ def test_scan_detects_new_changed_unchanged_and_unsupported(tmp_path: Path) -> N
     assert read_manifest(tmp_path).hints[str((tmp_path / "a.txt").resolve())].outlet == "News.Az"
 
 
+def test_manifest_rows_are_keyed_as_the_scan_keys_their_files(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    (raw / "sub" / "a.txt").write_text(ENGLISH, encoding="utf-8")
+    (raw / "target.txt").write_text(ENGLISH, encoding="utf-8")
+    (raw / "link.txt").symlink_to(raw / "target.txt")
+    (raw / "manifest.csv").write_text(
+        "file,outlet\n./sub/../sub/a.txt,APA\nlink.txt,Turan\n", encoding="utf-8"
+    )
+    (tmp_path / "alias").symlink_to(raw, target_is_directory=True)
+    folder = (tmp_path / "alias").resolve()  # a run resolves the folder it is given
+
+    scanned = {s.path for s in scan_folder(folder, {})}
+    hints = read_manifest(tmp_path / "alias").hints
+    assert hints.keys() <= scanned
+    assert hints[str(raw / "sub" / "a.txt")].outlet == "APA"
+    assert hints[str(raw / "link.txt")].outlet == "Turan"  # the link's row, not its target's
+
+
 def test_symlink_loops_and_unreadable_files_do_not_stop_the_scan(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text(ENGLISH, encoding="utf-8")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")

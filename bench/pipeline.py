@@ -25,7 +25,11 @@ The figure that holds on any machine is the ratio: end-to-end articles per secon
 second. With ``--workers W`` (and without ``--no-startup``) the start-up is measured with the
 same ``--workers W``, which includes starting the local Dask cluster, and each run is reduced by
 its own configuration's start-up; the speed-up over one worker is also given with only the
-single-process start-up taken off (``speedup_vs_one_worker_single_startup``). Results go to
+single-process start-up taken off (``speedup_vs_one_worker_single_startup``). That compares
+with the latest one-worker run in ``pipeline.json``, which may come from another hour; on a
+machine whose speed drifts, ``--pairs K`` (with ``--workers W``) runs one worker and W workers
+alternately K times on each N and gives each pair's speed-up and their median (under
+``pairs`` in ``pipeline.json``). Results go to
 ``<out>/pipeline.json`` (merged with earlier invocations, keyed by N and workers) and
 ``docs/pipeline-scaling.svg`` (``bench/plot.py``).
 """
@@ -647,6 +651,51 @@ def profile_flow(n: int, out: Path, top: int = 30) -> str:
 # --- main ------------------------------------------------------------------------------------
 
 
+def bench_pairs(
+    n: int,
+    workers: int,
+    pairs: int,
+    out: Path,
+    env: dict[str, str],
+    timeout: float | None,
+    startups: dict[str, Any],
+) -> dict[str, Any]:
+    """One worker and ``workers`` workers alternately, ``pairs`` times: each pair's speed-up,
+    so that a drift in the machine's speed between runs hits both sides of a pair alike."""
+    single = startups["1"]["warm_seconds"]
+    own = startups[str(workers)]["warm_seconds"]
+    rows = []
+    for _ in range(pairs):
+        one = bench_one(n, 1, out, env, timeout)
+        many = bench_one(n, workers, out, env, timeout)
+        if one.returncode or many.returncode:
+            raise SystemExit(f"a run failed: {one.stderr_tail or many.stderr_tail}")
+        articles = many.articles_loaded
+        rows.append(
+            {
+                "one_worker_seconds": one.wall_seconds,
+                "workers_seconds": many.wall_seconds,
+                "speedup": round((one.wall_seconds - single) / (many.wall_seconds - own), 3),
+                "speedup_single_startup": round(
+                    (one.wall_seconds - single) / (many.wall_seconds - single), 3
+                ),
+                "articles": articles,
+                "load": f"{one.load_before} -> {many.load_after}",
+            }
+        )
+        print(f"  pair {len(rows)}: {json.dumps(rows[-1])}", flush=True)
+    return {
+        "n": n,
+        "workers": workers,
+        "startups_subtracted": {"1": single, str(workers): own},
+        "pairs": rows,
+        "median_speedup": statistics.median(r["speedup"] for r in rows),
+        "median_speedup_single_startup": statistics.median(
+            r["speedup_single_startup"] for r in rows
+        ),
+    }
+
+
 def merge_json(path: Path, update: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     results = {(r["n"], r["workers"]): r for r in data.get("results", [])}
@@ -741,6 +790,13 @@ def main() -> int:
     parser.add_argument("--no-startup", action="store_true", help="keep the start-up figures")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-articles", type=int, default=2_000)
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --workers W > 1: alternate one worker and W workers K times per N",
+    )
     parser.add_argument("--profile", type=int, default=None, metavar="N")
     parser.add_argument("--profile-flow", type=int, default=None, metavar="N")
     parser.add_argument("--svg", type=Path, default=ROOT / "docs" / "pipeline-scaling.svg")
@@ -766,6 +822,30 @@ def main() -> int:
         }
         if args.workers == 1:
             update["startup"] = measured_startup
+    if args.pairs:
+        if args.workers < 2:
+            parser.error("--pairs compares one worker with --workers W > 1")
+        startups = {
+            **existing.get("startup_by_workers", {}),
+            **update.get("startup_by_workers", {}),
+        }
+        startups.setdefault("1", existing.get("startup", {}))
+        if not all(startups.get(w, {}).get("warm_seconds") for w in ("1", str(args.workers))):
+            parser.error("measure both start-ups first (bench/pipeline.py [--workers W])")
+        measured_pairs = {
+            f"{n}-w{args.workers}": bench_pairs(
+                n, args.workers, args.pairs, out, env, args.timeout, startups
+            )
+            for n in args.n
+        }
+        for key, paired in measured_pairs.items():
+            print(
+                f"{key}: median speed-up {paired['median_speedup']:.2f}x less each one's own "
+                f"start-up, {paired['median_speedup_single_startup']:.2f}x less the "
+                f"one-process start-up ({len(paired['pairs'])} pairs)"
+            )
+        merge_json(path, {**update, "pairs": {**existing.get("pairs", {}), **measured_pairs}})
+        return 0
     baselines: dict[str, Any] = {}
     results = []
     for n in args.n:

@@ -24,9 +24,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import ROOT, bench_env, last_counts, load_average, measure, newsetl_command
+
+from flows.startup import PrefectServerFailed, wait_for_prefect_api
 
 IN_FLOW = ("scan", "read", "process", "validate", "load", "report")
 
@@ -78,15 +77,12 @@ def prefect_server(out: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
     )
     url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("prefect server start did not come up") from None
-                time.sleep(0.2)
+        try:
+            ready = wait_for_prefect_api(url, process, timeout=120)
+        except PrefectServerFailed as error:
+            raise SystemExit(f"prefect server start: {error}") from None
+        if not ready:
+            raise SystemExit("prefect server start did not answer within 120 s")
         yield {**env, "PREFECT_API_URL": url}
     finally:
         process.terminate()

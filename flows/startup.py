@@ -53,6 +53,25 @@ def _startup_timeout() -> float:
     return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20"))
 
 
+def wait_for_prefect_api(api_url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Poll the health check of the Prefect server ``process`` serves at ``api_url`` until it
+    answers (True) or ``timeout`` seconds have passed (False); the server exiting first raises
+    ``PrefectServerFailed``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = process.poll()
+        if status is not None:
+            raise PrefectServerFailed(f"Prefect's server exited with code {status}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(_POLL_SECONDS)
+    return False
+
+
 class TemporaryPrefectServer:
     """One temporary Prefect API server for this process and the workers it starts.
 
@@ -108,18 +127,8 @@ class TemporaryPrefectServer:
 
     def wait_until_ready(self) -> str:
         """Block until the server answers its health check; its API URL."""
-        deadline = time.monotonic() + _startup_timeout()
-        while time.monotonic() < deadline:
-            status = self.process.poll()
-            if status is not None:
-                raise PrefectServerFailed(f"Prefect's temporary server exited with code {status}")
-            try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self.api_url
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(_POLL_SECONDS)
+        if wait_for_prefect_api(self.api_url, self.process, _startup_timeout()):
+            return self.api_url
         self.stop()
         raise PrefectServerFailed(
             f"Prefect's temporary server did not answer within {_startup_timeout():.0f} s "

@@ -94,3 +94,40 @@ print(json.dumps({"worker": seen, "leaked": leaked}))
         "omp_threads": "1",  # Dask's pre-spawn environment, as its nannies would set it
     }
     assert report["leaked"] is None  # this process's environment is left as it was
+
+
+class CountsUnpickling:
+    """A value that records each time it is unpickled."""
+
+    unpickled = 0
+
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+    def __setstate__(self, state: dict[str, str]) -> None:
+        type(self).unpickled += 1
+        self.__dict__.update(state)
+
+
+def test_a_sealed_value_crosses_dasks_scheduler_without_being_unpickled() -> None:
+    """Dask's scheduler unpickles each task it is given and pickles it again for a worker; a
+    seal passes through that as bytes, and unpickles its value once, where it is read."""
+    import pickle
+
+    from dask.base import tokenize
+
+    from flows.news_etl import Sealed
+
+    CountsUnpickling.unpickled = 0
+    sealed = Sealed(CountsUnpickling("a batch"))
+    sent = pickle.dumps(sealed)
+    on_scheduler = pickle.loads(sent)
+    to_worker = pickle.dumps(on_scheduler)
+    assert CountsUnpickling.unpickled == 0
+    assert to_worker == sent
+    assert tokenize(on_scheduler) == tokenize(sealed)
+
+    on_worker = pickle.loads(to_worker)
+    assert on_worker.value.payload == "a batch"
+    assert on_worker.value is on_worker.value
+    assert CountsUnpickling.unpickled == 1

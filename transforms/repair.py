@@ -101,10 +101,15 @@ def _known_word_share(text: str) -> float:
     words = _WORD.findall(text[:4000])[:400]
     if not words:
         return 0.0
-    known = sum(
-        any(_is_known_word(word.lower(), lang) for lang in _DICTIONARY_LANGUAGES) for word in words
-    )
-    return known / len(words)
+    return sum(map(_is_known_in_some_language, words)) / len(words)
+
+
+@lru_cache(maxsize=65536)
+def _is_known_in_some_language(word: str) -> bool:
+    # One cache entry per word, not per word and language: the candidate decodings of a file
+    # share most of their words, and most words are looked up in every language.
+    lowered = word.lower()
+    return any(_is_known_word(lowered, lang) for lang in _DICTIONARY_LANGUAGES)
 
 
 @lru_cache(maxsize=65536)

@@ -122,7 +122,8 @@ class Sealed(Generic[_Value]):
     def value(self) -> _Value:
         if self._value is Sealed._NOT_YET:
             assert self._pickled is not None
-            self._value = pickle.loads(self._pickled)
+            # Read where it is used (a worker's task): the bytes are not needed again there.
+            self._value, self._pickled = pickle.loads(self._pickled), None
         return cast(_Value, self._value)
 
     def __dask_tokenize__(self) -> str:

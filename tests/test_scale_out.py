@@ -131,3 +131,5 @@ def test_a_sealed_value_crosses_dasks_scheduler_without_being_unpickled() -> Non
     assert on_worker.value.payload == "a batch"
     assert on_worker.value is on_worker.value
     assert CountsUnpickling.unpickled == 1
+    # Read, it let its bytes go; sent on again (Dask may move a task), it pickles its value.
+    assert pickle.loads(pickle.dumps(on_worker)).value.payload == "a batch"

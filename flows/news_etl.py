@@ -12,12 +12,13 @@ import json
 import pickle
 import re
 import shutil
+import threading
 import uuid
 from collections import Counter, deque
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -84,6 +85,8 @@ class BatchResult:
 
 
 _Value = TypeVar("_Value")
+#: What an unpickled seal holds until its value is first read.
+_NOT_YET: Final = object()
 
 
 class Sealed(Generic[_Value]):
@@ -103,36 +106,41 @@ class Sealed(Generic[_Value]):
     the workers need.
     """
 
-    __slots__ = ("_pickled", "_token", "_value")
-
-    _NOT_YET: ClassVar[object] = object()
+    __slots__ = ("_lock", "_pickled", "_token", "_value")
 
     def __init__(self, value: _Value) -> None:
-        self._value: Any = value
+        self._value: _Value | object = value
         self._pickled: bytes | None = None
         self._token = uuid.uuid4().hex
+        self._lock = threading.Lock()
 
     @classmethod
     def _from_pickled(cls, pickled: bytes, token: str) -> Sealed[Any]:
         sealed: Sealed[Any] = cls.__new__(cls)
-        sealed._value, sealed._pickled, sealed._token = cls._NOT_YET, pickled, token
+        sealed._value, sealed._pickled, sealed._token = _NOT_YET, pickled, token
+        sealed._lock = threading.Lock()
         return sealed
 
     @property
     def value(self) -> _Value:
-        if self._value is Sealed._NOT_YET:
-            assert self._pickled is not None
-            # Read where it is used (a worker's task): the bytes are not needed again there.
-            self._value, self._pickled = pickle.loads(self._pickled), None
+        if self._value is _NOT_YET:
+            # A worker with several threads may hand one seal to more than one of them.
+            with self._lock:
+                if self._value is _NOT_YET:
+                    assert self._pickled is not None
+                    self._value = pickle.loads(self._pickled)
+                    # Read where it is used (a worker's task): the bytes are not needed there.
+                    self._pickled = None
         return cast(_Value, self._value)
 
     def __dask_tokenize__(self) -> str:
         return self._token
 
     def __reduce__(self) -> tuple[Any, tuple[bytes, str]]:
-        if self._pickled is None:
-            self._pickled = pickle.dumps(self._value, protocol=pickle.HIGHEST_PROTOCOL)
-        return _unseal, (self._pickled, self._token)
+        with self._lock:
+            if self._pickled is None:
+                self._pickled = pickle.dumps(self._value, protocol=pickle.HIGHEST_PROTOCOL)
+            return _unseal, (self._pickled, self._token)
 
 
 def _unseal(pickled: bytes, token: str) -> Sealed[Any]:

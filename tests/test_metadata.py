@@ -35,6 +35,16 @@ def resolve_place(surface: str) -> str | None:
         ("Published: November 23, 2020", dt.date(2020, 11, 23)),
         ("23 ноября 2020", dt.date(2020, 11, 23)),
         ("23 noyabr 2020", dt.date(2020, 11, 23)),
+        ("18 апреля, 2023", dt.date(2023, 4, 18)),
+        ("23 нояб. 2020", dt.date(2020, 11, 23)),
+        ("23 Kasım 2020", dt.date(2020, 11, 23)),
+        ("Mayıs 10, 2020", dt.date(2020, 5, 10)),
+        ("sentyabr 1, 2019", dt.date(2019, 9, 1)),
+        # A time unit where a month name would be is no date (it was read as one counted
+        # back from the machine's clock).
+        ("for 3 years 2015-2018", None),
+        ("10 дней 2020", None),
+        ("10 gün 2020", None),
         ("2099-01-01", None),  # the future is not a publication date
         ("1985-05-05", None),  # nor is anything before 1990
         ("31.02.2020", None),

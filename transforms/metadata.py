@@ -117,9 +117,11 @@ def _spellings(rows: Iterable[Mapping[str, str]]) -> Iterable[tuple[str, str]]:
             yield name, outlet
 
 
-#: A phrase here is "<day> <month name> <year>" or "<month name> <day>, <year>" (_MONTH_DATE):
-#: dateparser's relative-date and timestamp parsers could only cost time on it (a quarter of
-#: each call; same dates for the 4,818 distinct phrases of the 10,000-file corpus).
+#: Only dateparser's absolute-date parser. A phrase here has the shape of "<day> <month name>
+#: <year>" (_MONTH_DATE), and so does "3 years 2015" or "10 дней 2020": its relative-date parser
+#: read those as dates counted back from the machine's clock, not from the run's ``today``.
+#: (It also took a quarter of each call; the 4,818 distinct phrases of the 10,000-file corpus
+#: get the same dates.)
 _DATEPARSER_SETTINGS = {
     "DATE_ORDER": "DMY",
     "PREFER_DAY_OF_MONTH": "first",

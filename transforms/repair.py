@@ -107,16 +107,18 @@ def _known_word_share(text: str) -> float:
 @lru_cache(maxsize=65536)
 def _is_known_in_some_language(word: str) -> bool:
     # One cache entry per word, not one per word and language: the candidate decodings of a
-    # file share most of their words, and most words are looked up in every language.
+    # file share most of their words, and the words of the wrong decodings are looked up in
+    # every language, in vain.
     lowered = word.lower()
-    return any(
-        zipf_frequency(lowered, lang, wordlist=_KNOWN_WORD_LIST) >= _KNOWN_WORD_ZIPF
-        for lang in _DICTIONARY_LANGUAGES
-    )
+    return any(_is_frequent(lowered, lang) for lang in _DICTIONARY_LANGUAGES)
 
 
 @lru_cache(maxsize=65536)
 def _is_known_word(word: str, lang: str) -> bool:
+    return _is_frequent(word, lang)
+
+
+def _is_frequent(word: str, lang: str) -> bool:
     return zipf_frequency(word, lang, wordlist=_KNOWN_WORD_LIST) >= _KNOWN_WORD_ZIPF
 
 
